@@ -1,0 +1,392 @@
+"""Stage 1: cleaning and tokenizing a raw citizen's message.
+
+``normalize(text)`` turns a message as it was exported (HTML, entities, VK markup,
+links, phone numbers, stray control characters) into a :class:`Normalized`: the clean
+text, razdel tokens with pymorphy3 lemmas, the links/e-mails/phones that were replaced
+by placeholders, and a map from every clean-text offset back into the original text.
+
+Every pass is a single left-to-right regular-expression scan with no nested
+quantifiers, so a 1 MB message costs linear time.
+"""
+from __future__ import annotations
+
+import html
+import re
+from array import array
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Callable, Iterable, Iterator, Sequence
+
+import razdel
+
+from . import morph
+from .errors import InvalidInput, describe
+
+__all__ = ["Token", "Placeholder", "Normalized", "normalize", "normalize_many", "clean_text", "STOP_WORDS"]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A razdel token of the clean text.
+
+    ``start``/``stop`` are offsets in :attr:`Normalized.clean`; ``kind`` is one of
+    ``word``, ``number``, ``placeholder`` (URL, EMAIL, PHONE) or ``punct`` (also
+    symbols and emoji).
+    """
+
+    text: str
+    start: int
+    stop: int
+    lemma: str
+    is_stop: bool
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A link, e-mail or phone number replaced in the clean text.
+
+    ``kind`` is ``url``, ``email`` or ``phone``; ``text`` is the original string and
+    ``start``/``stop`` its offsets in the original message.
+    """
+
+    kind: str
+    text: str
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Normalized:
+    """A normalized message. Offsets of tokens refer to ``clean``; use
+    :meth:`to_original` / :meth:`span_to_original` to point into ``original``."""
+
+    original: str
+    clean: str
+    tokens: tuple[Token, ...]
+    placeholders: tuple[Placeholder, ...]
+    _starts: array = field(repr=False)
+    _stops: array = field(repr=False)
+
+    @property
+    def lemmas(self) -> tuple[str, ...]:
+        """Lemmas of the word, number and placeholder tokens, in order (punctuation skipped)."""
+        return tuple(t.lemma for t in self.tokens if t.kind != "punct")
+
+    def to_original(self, offset: int) -> int:
+        """Offset in ``original`` of the clean-text character at ``offset``.
+
+        ``offset == len(clean)`` maps to the end of the last clean character's source.
+        """
+        if not 0 <= offset <= len(self.clean):
+            raise IndexError(f"offset {offset} outside the clean text of length {len(self.clean)}")
+        if offset == len(self.clean):
+            return self._stops[-1] if self.clean else len(self.original)
+        return self._starts[offset]
+
+    def span_to_original(self, start: int, stop: int) -> tuple[int, int]:
+        """Original-text span covering the clean-text span ``[start, stop)``."""
+        if not 0 <= start <= stop <= len(self.clean):
+            raise IndexError(f"span {start}:{stop} outside the clean text of length {len(self.clean)}")
+        if start == stop:
+            at = self.to_original(start)
+            return at, at
+        return self._starts[start], self._stops[stop - 1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Normalized):
+            return NotImplemented
+        return (self.original, self.clean, self.tokens, self.placeholders, self._starts, self._stops) == (
+            other.original, other.clean, other.tokens, other.placeholders, other._starts, other._stops)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable view (tokens with original-text offsets)."""
+        return {
+            "clean": self.clean,
+            "tokens": [
+                {"text": t.text, "lemma": t.lemma, "kind": t.kind, "is_stop": t.is_stop,
+                 "start": t.start, "stop": t.stop}
+                for t in self.tokens
+            ],
+            "placeholders": [
+                {"kind": p.kind, "text": p.text, "start": p.start, "stop": p.stop} for p in self.placeholders
+            ],
+        }
+
+
+def _load_stop_words() -> frozenset[str]:
+    text = resources.files("curnlp").joinpath("data/stopwords_ru.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+#: Lemmas flagged as stop words (``Token.is_stop``).
+STOP_WORDS: frozenset[str] = _load_stop_words()
+
+# ---------------------------------------------------------------------------
+# Cleaning passes. Each pass rewrites (text, starts, stops) where starts[i]/stops[i]
+# is the original span of clean character i. A replacement is a sequence of pieces:
+# a str (new characters, each mapped to the whole match) or a (start, stop) range of
+# the current text that is kept with its own offsets.
+# ---------------------------------------------------------------------------
+
+Piece = str | tuple[int, int]
+Edit = tuple[int, int, Sequence[Piece]]  # (start, stop, replacement pieces) in current text
+
+
+class _Text:
+    __slots__ = ("text", "starts", "stops")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = array("q", range(len(text)))
+        self.stops = array("q", range(1, len(text) + 1))
+
+    def apply(self, edits: Iterable[Edit]) -> None:
+        """Apply non-overlapping edits given left to right."""
+        text, starts, stops = self.text, self.starts, self.stops
+        out: list[str] = []
+        new_starts = array("q")
+        new_stops = array("q")
+        pos = 0
+        changed = False
+        for a, b, pieces in edits:
+            changed = True
+            out.append(text[pos:a])
+            new_starts.extend(starts[pos:a])
+            new_stops.extend(stops[pos:a])
+            for piece in pieces:
+                if isinstance(piece, str):
+                    if piece:
+                        out.append(piece)
+                        new_starts.extend([starts[a]] * len(piece))
+                        new_stops.extend([stops[b - 1]] * len(piece))
+                else:
+                    s, e = piece
+                    out.append(text[s:e])
+                    new_starts.extend(starts[s:e])
+                    new_stops.extend(stops[s:e])
+            pos = b
+        if not changed:
+            return
+        out.append(text[pos:])
+        new_starts.extend(starts[pos:])
+        new_stops.extend(stops[pos:])
+        self.text, self.starts, self.stops = "".join(out), new_starts, new_stops
+
+
+def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Sequence[Piece]]):
+    def run(t: _Text) -> None:
+        if pattern.search(t.text) is None:
+            return
+        t.apply((m.start(), m.end(), replace(m)) for m in pattern.finditer(t.text))
+    return run
+
+
+def _drop(_m: re.Match[str]) -> Sequence[Piece]:
+    return ()
+
+
+# Zero-width, bidi, BOM, soft hyphen and C0/C1 controls (tab and newline are whitespace).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe]+")
+_NEWLINE = re.compile("\r\n?|[\u2028\u2029\x85]")
+# &nbsp; &#171; &#xAB; and the double-escaped &amp;nbsp; of some exports.
+_ENTITY = re.compile(r"&(?:amp;)?(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_BLOCK_TAGS = frozenset("br p div li ul ol tr table h1 h2 h3 h4 h5 h6 blockquote pre hr section article header footer".split())
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]{0,15})(?:\s[^<>]*)?/?>")
+_RAW_BLOCK_OPEN = re.compile(r"<(style|script)\b[^<>]*>|<!--", re.IGNORECASE)
+# VK: [club123|Администрация района], [id45|Иван]; Telegram-style [text](link) keeps text.
+_VK = re.compile(r"\[(?:club|public|id|event)\d{1,12}\|([^\[\]\n|]{1,300})\]")
+_LEADING_ARTEFACT = re.compile(r"\A[\s'`´‘’]*['`´‘’]+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_URL = re.compile(
+    r"(?:(?:https?|ftp)://|www\.)[^\s<>\"«»\[\]]+"
+    r"|(?<![\w@.])(?:[a-z0-9-]{1,63}\.){1,6}(?:ru|com|org|net|su|me|info|рф)(?![\w])(?:/[^\s<>\"«»\[\]]*)?"
+    r"|(?<![\w@.])(?:[а-яё0-9-]{1,63}\.){1,4}рф(?![\w])(?:/[^\s<>\"«»\[\]]*)?",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(
+    r"(?:(?<![\d+])\+7|(?<![\w+])8)(?:[\s()-]{0,2}\d){10}(?!\d)"
+    r"|(?<![\w-])\d{3}-\d{2}-\d{2}(?![\w-])"
+)
+_TRAILING_URL_PUNCT = ".,;:!?)'"
+_HSPACE = re.compile(r"[^\S\n]+")
+_VSPACE = re.compile(r" ?\n[\s]*")
+
+PLACEHOLDERS = {"url": "URL", "email": "EMAIL", "phone": "PHONE"}
+
+
+def _entity(m: re.Match[str]) -> Sequence[Piece]:
+    value = html.unescape("&" + m.group(1) + ";")
+    if value.startswith("&"):  # unknown entity: keep it as written
+        return ((m.start(), m.end()),)
+    return (value,)
+
+
+def _tag(m: re.Match[str]) -> Sequence[Piece]:
+    return ("\n",) if m.group(1).lower() in _BLOCK_TAGS else ()
+
+
+def _vk(m: re.Match[str]) -> Sequence[Piece]:
+    return (m.span(1),)
+
+
+def _raw_blocks(t: _Text) -> None:
+    """Drop <style>/<script> blocks and HTML comments, content included (linear: str.find)."""
+    text = t.text
+    if "<" not in text:
+        return
+    edits: list[Edit] = []
+    pos = 0
+    lower = None
+    while True:
+        m = _RAW_BLOCK_OPEN.search(text, pos)
+        if m is None:
+            break
+        if m.group(0) == "<!--":
+            end = text.find("-->", m.end())
+            end = len(text) if end < 0 else end + 3
+        else:
+            if lower is None:
+                lower = text.lower()
+            close = "</" + m.group(1).lower()
+            end = lower.find(close, m.end())
+            end = len(text) if end < 0 else (text.find(">", end) + 1 or len(text))
+        edits.append((m.start(), end, ()))
+        pos = end
+    t.apply(edits)
+
+
+def _placeholder_pass(kind: str, pattern: re.Pattern[str], found: list[tuple[str, int, int]]):
+    word = PLACEHOLDERS[kind]
+
+    def run(t: _Text) -> None:
+        text = t.text
+        if pattern.search(text) is None:
+            return
+        edits: list[Edit] = []
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if kind == "url":
+                while b > a + 1 and text[b - 1] in _TRAILING_URL_PUNCT:
+                    b -= 1
+            # a space only where the placeholder would otherwise glue to a word
+            before = " " if a > 0 and text[a - 1].isalnum() else ""
+            after = " " if b < len(text) and text[b].isalnum() else ""
+            edits.append((a, b, (before + word + after,)))
+            found.append((kind, t.starts[a], t.stops[b - 1]))
+        t.apply(edits)
+
+    return run
+
+
+_PASSES = (
+    _regex_pass(_CONTROL, _drop),
+    _regex_pass(_NEWLINE, lambda m: ("\n",)),
+    _regex_pass(_ENTITY, _entity),
+    _raw_blocks,
+    _regex_pass(_TAG, _tag),
+    _regex_pass(_CONTROL, _drop),  # entities may have produced some
+    _regex_pass(_VK, _vk),
+    _regex_pass(_LEADING_ARTEFACT, _drop),
+)
+_WHITESPACE_PASSES = (
+    _regex_pass(_HSPACE, lambda m: (" ",)),
+    _regex_pass(_VSPACE, lambda m: ("\n",)),
+)
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        hint = " (decode bytes first, e.g. data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise InvalidInput(f"expected a message as str, got {describe(text)}{hint}")
+    return text
+
+
+def _clean(text: str) -> tuple[_Text, tuple[Placeholder, ...]]:
+    t = _Text(text)
+    for run in _PASSES:
+        run(t)
+    found: list[tuple[str, int, int]] = []
+    for kind, pattern in (("email", _EMAIL), ("url", _URL), ("phone", _PHONE)):
+        _placeholder_pass(kind, pattern, found)(t)
+    for run in _WHITESPACE_PASSES:
+        run(t)
+    # strip both ends
+    s = t.text
+    lead = len(s) - len(s.lstrip())
+    trail = len(s.rstrip())
+    if lead or trail < len(s):
+        t.text, t.starts, t.stops = s[lead:trail], t.starts[lead:trail], t.stops[lead:trail]
+    placeholders = tuple(sorted(
+        (Placeholder(kind, text[a:b], a, b) for kind, a, b in found), key=lambda p: p.start))
+    return t, placeholders
+
+
+def clean_text(text: str) -> str:
+    """Only the clean text of ``text`` (no tokens or lemmas)."""
+    return _clean(_check_text(text))[0].text
+
+
+@lru_cache(maxsize=100_000)
+def _word_info(word: str) -> tuple[str, bool, str]:
+    """(lemma, is_stop, kind) of a token text; cached and bounded."""
+    if any(ch.isalpha() for ch in word):
+        lem = morph.lemma(word)
+        return lem, lem in STOP_WORDS, "word"
+    if any(ch.isdigit() for ch in word):
+        return word, False, "number"
+    return word, False, "punct"
+
+
+def normalize(text: str) -> Normalized:
+    """Clean, tokenize and lemmatize one message.
+
+    Parameters
+    ----------
+    text : str
+        The message as the citizen wrote it (may contain HTML, VK markup, links).
+
+    Returns
+    -------
+    Normalized
+        Clean text, tokens with lemmas, placeholders and the offset map.
+
+    Raises
+    ------
+    InvalidInput
+        If ``text`` is not a ``str``.
+
+    Examples
+    --------
+    >>> n = normalize("<p>Яма&nbsp;на ул. Ленина</p>")
+    >>> n.clean
+    'Яма на ул. Ленина'
+    >>> n.lemmas
+    ('яма', 'на', 'ул', 'ленин')
+    """
+    original = _check_text(text)
+    t, placeholders = _clean(original)
+    clean = t.text
+    placeholder_spans = {(p.start, p.stop): p.kind for p in placeholders}
+    tokens = []
+    for sub in razdel.tokenize(clean):
+        start, stop, word = sub.start, sub.stop, sub.text
+        if placeholder_spans and word in _PLACEHOLDER_WORDS and (
+                t.starts[start], t.stops[stop - 1]) in placeholder_spans:
+            tokens.append(Token(word, start, stop, word.lower(), False, "placeholder"))
+            continue
+        lem, is_stop, kind = _word_info(word)
+        tokens.append(Token(word, start, stop, lem, is_stop, kind))
+    return Normalized(original, clean, tuple(tokens), placeholders, t.starts, t.stops)
+
+
+_PLACEHOLDER_WORDS = frozenset(PLACEHOLDERS.values())
+
+
+def normalize_many(texts: Iterable[str]) -> Iterator[Normalized]:
+    """Normalize many messages lazily, in order (shares the lemma cache)."""
+    for text in texts:
+        yield normalize(text)
