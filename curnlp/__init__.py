@@ -3,8 +3,8 @@
 Importing curnlp loads nothing heavy: analyzers, NER models and the default model
 bundle are built on first use and shared by the whole process.
 
->>> import curnlp
->>> curnlp.normalize("<p>Яма&nbsp;на дороге</p>").clean
+>>> from curnlp.normalize import normalize
+>>> normalize("<p>Яма&nbsp;на дороге</p>").clean
 'Яма на дороге'
 """
 from __future__ import annotations
@@ -15,9 +15,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 # public name -> module that defines it; resolved lazily on first attribute access
-_LAZY = {
-    "normalize": "curnlp.normalize",
-    "Normalized": "curnlp.normalize",
+_LAZY: dict[str, str] = {
 }
 
 __all__ = ["__version__", *_LAZY]
