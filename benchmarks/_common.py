@@ -1,0 +1,60 @@
+"""Shared helpers of the benchmark scripts: corpus path, timing in a fresh process."""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = os.environ.get("CURNLP_CORPUS", str(REPO.parent / "shared" / "corpora" / "kursk" / "appeals.csv"))
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--corpus", default=DEFAULT_CORPUS,
+                   help="labelled CSV (default: $CURNLP_CORPUS or ../shared/corpora/kursk/appeals.csv)")
+    return p
+
+
+def corpus_texts(path: str) -> list[str]:
+    import pandas as pd
+    return pd.read_csv(path)["Текст Сообщения"].astype(str).tolist()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(fn: Callable[[], dict], queue) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    queue.put(fn())
+
+
+def in_fresh_process(fn: Callable[[], dict]) -> dict:
+    """Run ``fn`` in a new spawned process (own memory peak, cold caches); return its dict."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def percentiles(latencies_s: list[float]) -> dict[str, float]:
+    ms = sorted(x * 1000 for x in latencies_s)
+    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+    return {"p50_ms": pick(0.50), "p90_ms": pick(0.90), "p99_ms": pick(0.99),
+            "mean_ms": statistics.fmean(ms), "max_ms": ms[-1]}
+
+
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0

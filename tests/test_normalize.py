@@ -1,0 +1,173 @@
+"""normalize(): clean text, offsets back into the original, tokens and lemmas."""
+import subprocess
+import sys
+import time
+
+import pytest
+
+from curnlp.errors import InvalidInput
+from curnlp.normalize import normalize, clean_text, STOP_WORDS
+
+
+def assert_offsets_point_into_original(n):
+    """Every token's original span spells the token, except placeholders and entities."""
+    for tok in n.tokens:
+        a, b = n.span_to_original(tok.start, tok.stop)
+        assert 0 <= a < b <= len(n.original)
+        if tok.kind in ("word", "number"):
+            assert n.original[a:b] == tok.text
+
+
+def test_html_with_inline_styles_and_entities():
+    raw = ('<p style="margin:0;font-family:Arial">Здравствуйте!&nbsp;На&nbsp;ул.&nbsp;Ленина'
+           '<br/>яма&nbsp;&laquo;по&nbsp;колено&raquo;</p><p><span style="color:red">ПОМОГИТЕ</span></p>')
+    n = normalize(raw)
+    assert n.clean == "Здравствуйте! На ул. Ленина\nяма «по колено»\nПОМОГИТЕ"
+    assert n.lemmas == ("здравствуйте", "на", "ул", "ленин", "яма", "по", "колено", "помочь")
+    assert_offsets_point_into_original(n)
+
+
+def test_double_escaped_entities_and_escaped_tags():
+    n = normalize("&amp;nbsp;&lt;b&gt;Нет воды&lt;/b&gt; в доме &#8470;5 &quot;как всегда&quot;")
+    assert n.clean == 'Нет воды в доме №5 "как всегда"'
+
+
+def test_vk_markup_is_reduced_to_the_name():
+    raw = "[club12345|Администрация Курского района] когда починят дорогу? [id987|Мария Иванова] подтвердит"
+    n = normalize(raw)
+    assert n.clean == "Администрация Курского района когда починят дорогу? Мария Иванова подтвердит"
+    tok = next(t for t in n.tokens if t.text == "Администрация")
+    a, b = n.span_to_original(tok.start, tok.stop)
+    assert raw[a:b] == "Администрация"
+    assert raw[n.to_original(n.clean.index("Мария")):].startswith("Мария Иванова]")
+
+
+def test_leading_apostrophe_of_spreadsheet_exports():
+    assert clean_text("'Добрый день, нет света") == "Добрый день, нет света"
+    assert clean_text("  ''`Нет света") == "Нет света"
+    assert clean_text("Дом 'Радуга' без света") == "Дом 'Радуга' без света"
+
+
+def test_links_emails_phones_become_placeholders_and_are_kept():
+    raw = ("Пишу уже 3 раз!!! фото тут https://vk.com/wall-123_456, и на сайте www.kursk.ru. "
+           "Мой телефон +7 (910) 123-45-67, почта ivan.petrov@mail.ru звоните8-4712-55-66-77")
+    n = normalize(raw)
+    assert n.clean == ("Пишу уже 3 раз!!! фото тут URL, и на сайте URL. "
+                       "Мой телефон PHONE, почта EMAIL звоните PHONE")
+    assert [(p.kind, p.text) for p in n.placeholders] == [
+        ("url", "https://vk.com/wall-123_456"),
+        ("url", "www.kursk.ru"),
+        ("phone", "+7 (910) 123-45-67"),
+        ("email", "ivan.petrov@mail.ru"),
+        ("phone", "8-4712-55-66-77"),
+    ]
+    for p in n.placeholders:
+        assert raw[p.start:p.stop] == p.text
+    kinds = [t.kind for t in n.tokens if t.text in ("URL", "PHONE", "EMAIL")]
+    assert kinds == ["placeholder"] * 5
+    url_tok = next(t for t in n.tokens if t.text == "URL")
+    assert n.span_to_original(url_tok.start, url_tok.stop) == (n.placeholders[0].start, n.placeholders[0].stop)
+
+
+def test_house_numbers_and_dates_are_not_phones():
+    n = normalize("дом 89 кв 12, с 12-05-2021 нет отопления, 2021 год")
+    assert n.placeholders == ()
+    assert "89" in n.clean and "12-05-2021" in n.clean
+
+
+def test_zero_width_and_control_characters_removed():
+    raw = "Не\u200bт\u00ad воды\x07 в\u202eдоме\ufeff"
+    assert clean_text(raw) == "Нет воды вдоме"
+
+
+def test_whitespace_collapsed_and_lines_kept():
+    raw = "  Нет\t\tсвета   \r\n\r\n\n   уже   неделю  \n"
+    n = normalize(raw)
+    assert n.clean == "Нет света\nуже неделю"
+    assert n.original == raw
+
+
+def test_lowercase_lemmas_fold_yo_and_keep_abbreviations():
+    n = normalize("ЁЛКИ на улице Пролетарской д. 5 не убрали, ещё мусор у подъезда")
+    assert n.lemmas == ("елка", "на", "улица", "пролетарский", "д", "5", "не", "убрать",
+                        "еще", "мусор", "у", "подъезд")
+
+
+def test_typos_and_no_punctuation_still_tokenize():
+    n = normalize("здраствуйте помогите нет воды третий день дом 5 улица садовая курск")
+    assert [t.kind for t in n.tokens].count("word") == 10
+    assert "вода" in n.lemmas and "садовый" in n.lemmas
+
+
+def test_stop_word_flag():
+    n = normalize("Я прошу и требую починить крышу")
+    flags = {t.text: t.is_stop for t in n.tokens}
+    assert flags["Я"] and flags["и"]
+    assert not flags["крышу"] and not flags["требую"]
+    assert "и" in STOP_WORDS
+
+
+def test_emoji_and_caps():
+    n = normalize("ОПЯТЬ НЕТ ГАЗА 😡😡 ДОКОЛЕ")
+    assert n.clean == "ОПЯТЬ НЕТ ГАЗА 😡😡 ДОКОЛЕ"
+    assert n.lemmas == ("опять", "нет", "газ", "доколе")
+    assert any(t.kind == "punct" and "😡" in t.text for t in n.tokens)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t \u200b", "<p></p><br>", "&nbsp;&nbsp;"])
+def test_empty_or_blank_text_gives_empty_result(text):
+    n = normalize(text)
+    assert n.clean == "" and n.tokens == () and n.lemmas == ()
+    assert n.to_original(0) == len(text) or text == ""
+
+
+@pytest.mark.parametrize("bad", [None, b"\xd0\xbd\xd0\xb5\xd1\x82", 42, 3.5, ["текст"]])
+def test_non_text_raises_invalid_input_naming_the_value(bad):
+    with pytest.raises(InvalidInput) as info:
+        normalize(bad)
+    assert type(bad).__name__ in str(info.value)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+
+
+def test_offsets_outside_clean_text_raise():
+    n = normalize("дом")
+    with pytest.raises(IndexError):
+        n.to_original(10)
+
+
+def test_very_long_message_is_linear_and_maps_back():
+    piece = ('<p style="x">Яма&nbsp;на ул. Ленина д.5, звоните 89001234567 https://t.me/a_b</p>'
+             "[club1|Администрация] <b>ГРЯЗЬ</b> &amp;&lt; < > &#xAB;\n")
+    small = normalize(piece * 1000)
+    big_text = piece * 10000  # ~1 MB
+    t0 = time.perf_counter()
+    big = normalize(big_text)
+    elapsed = time.perf_counter() - t0
+    assert len(big_text) > 900_000
+    assert len(big.tokens) == 10 * len(small.tokens)
+    assert len(big.placeholders) == 20000
+    last = big.tokens[-1]
+    a, b = big.span_to_original(last.start, last.stop)
+    assert big_text[a:b] == last.text or last.kind in ("placeholder", "punct")
+    assert elapsed < 60  # a generous bound: catastrophic backtracking would take hours
+
+
+def test_pathological_markup_does_not_backtrack():
+    for evil in ("<" * 200_000, "<a " * 100_000, "&" * 200_000, "[club1|" * 50_000,
+                 "<style>" * 50_000, "<!--" * 50_000, "+7" * 100_000):
+        t0 = time.perf_counter()
+        normalize(evil)
+        assert time.perf_counter() - t0 < 20, evil[:10]
+
+
+def test_results_are_deterministic_and_comparable():
+    raw = "<p>Нет&nbsp;воды</p>"
+    assert normalize(raw) == normalize(raw)
+    assert normalize(raw).to_dict()["clean"] == "Нет воды"
+
+
+def test_import_loads_nothing_heavy_and_no_pymorphy2():
+    code = ("import sys, curnlp; assert 'pymorphy3' not in sys.modules, 'heavy import';"
+            "from curnlp.normalize import normalize; normalize('Яма на дороге');"
+            "assert 'pymorphy2' not in sys.modules and 'natasha' not in sys.modules")
+    subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], check=True)
