@@ -1,0 +1,178 @@
+"""Model bundles: a directory of joblib files plus ``manifest.json``.
+
+The manifest states the versions that wrote the bundle, the label sets, the training
+data (SHA-256, row count), cross-validation metrics, the creation time and the SHA-256
+of every file. :func:`read_bundle` verifies every checksum *before* anything is
+unpickled, because unpickling runs code: load bundles only from a trusted source.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Mapping
+
+import joblib
+
+from . import __version__
+from .errors import CorruptModel, IncompatibleModel, ModelNotFound
+
+__all__ = ["FORMAT_VERSION", "Bundle", "write_bundle", "read_bundle", "read_manifest", "file_sha256", "versions"]
+
+log = logging.getLogger("curnlp")
+
+#: Version of the bundle layout; a reader refuses any other.
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_PACKAGES = ("scikit-learn", "numpy", "scipy", "joblib", "natasha", "pymorphy3", "pymorphy3-dicts-ru")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What :func:`read_bundle` returns: the unpickled objects by name and the manifest."""
+
+    path: Path
+    objects: Mapping[str, Any]
+    manifest: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.manifest["bundle_id"]
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of curnlp and the packages a bundle depends on."""
+    found = {"curnlp": __version__}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_bundle(directory: str | os.PathLike[str], objects: Mapping[str, Any],
+                 manifest: Mapping[str, Any], *, compress: int = 3) -> Path:
+    """Write ``objects`` (name -> picklable object) as ``name.joblib`` files and a manifest.
+
+    ``manifest`` holds the caller's facts (labels, training data, metrics, settings);
+    versions, creation time, file checksums and the bundle id are added here. Files are
+    written to a staging directory first and then moved in, the manifest last.
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=target.parent))
+    files = {}
+    for name, obj in objects.items():
+        filename = f"{name}.joblib"
+        joblib.dump(obj, staging / filename, compress=compress)
+        files[filename] = {"sha256": file_sha256(staging / filename), "bytes": (staging / filename).stat().st_size}
+    bundle_id = hashlib.sha256("".join(sorted(f["sha256"] for f in files.values())).encode()).hexdigest()[:16]
+    full = {
+        "format_version": FORMAT_VERSION,
+        "bundle_id": bundle_id,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": versions(),
+        **manifest,
+        "files": files,
+    }
+    (staging / MANIFEST).write_text(json.dumps(full, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # replace in place: old manifest first, manifest last, so a crash never leaves a
+    # manifest that names files from two different bundles
+    target.mkdir(parents=True, exist_ok=True)
+    (target / MANIFEST).unlink(missing_ok=True)
+    for old in target.glob("*.joblib"):
+        old.unlink()
+    for item in sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST):
+        item.replace(target / item.name)
+    staging.rmdir()
+    return target
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """The parsed manifest of a bundle, with clear errors for a missing or broken one."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise ModelNotFound(f"no model bundle at {str(path)!r} (expected a directory with {MANIFEST})")
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        raise ModelNotFound(f"{str(path)!r} is not a curnlp bundle: {MANIFEST} is missing")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorruptModel(f"{manifest_path} is unreadable: {exc}") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise CorruptModel(f"{manifest_path} has no 'files' table")
+    return manifest
+
+
+def _check_compatible(manifest: Mapping[str, Any], where: Path) -> None:
+    fmt = manifest.get("format_version")
+    written_by = manifest.get("versions", {})
+    if fmt != FORMAT_VERSION:
+        raise IncompatibleModel(
+            f"bundle {where} has format {fmt!r} (written by curnlp {written_by.get('curnlp', '?')}); "
+            f"this curnlp {__version__} reads format {FORMAT_VERSION}: retrain it or install the matching curnlp")
+    have = versions()["scikit-learn"]
+    made = written_by.get("scikit-learn", "?")
+    if made.split(".")[:2] != have.split(".")[:2]:
+        raise IncompatibleModel(
+            f"bundle {where} was written with scikit-learn {made}, this environment has scikit-learn {have}; "
+            f"install scikit-learn {'.'.join(made.split('.')[:2])}.* or retrain the bundle")
+
+
+def verify(directory: str | os.PathLike[str], manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check presence, size and SHA-256 of every bundle file; return the manifest."""
+    path = Path(directory)
+    manifest = dict(manifest or read_manifest(path))
+    for filename, facts in manifest["files"].items():
+        file = path / filename
+        if Path(filename).name != filename:
+            raise CorruptModel(f"{path / MANIFEST} names a file outside the bundle: {filename!r}")
+        if not file.is_file():
+            raise CorruptModel(f"bundle {path} is missing {filename}")
+        if file.stat().st_size != facts.get("bytes"):
+            raise CorruptModel(f"{file} has {file.stat().st_size} bytes, the manifest says {facts.get('bytes')}: "
+                               "truncated or replaced")
+        if file_sha256(file) != facts.get("sha256"):
+            raise CorruptModel(f"{file} does not match its SHA-256 in the manifest: modified or damaged")
+    return manifest
+
+
+def read_bundle(directory: str | os.PathLike[str]) -> Bundle:
+    """Verify and load a bundle.
+
+    Raises
+    ------
+    ModelNotFound
+        No directory or no manifest there.
+    CorruptModel
+        A file is missing, truncated, modified or cannot be unpickled.
+    IncompatibleModel
+        Written by another bundle format or another scikit-learn minor version.
+    """
+    path = Path(directory)
+    manifest = read_manifest(path)
+    _check_compatible(manifest, path)
+    verify(path, manifest)
+    objects = {}
+    for filename in manifest["files"]:
+        try:
+            objects[Path(filename).stem] = joblib.load(path / filename)
+        except Exception as exc:  # any unpickling failure means a damaged bundle
+            raise CorruptModel(f"{path / filename} cannot be loaded: {type(exc).__name__}: {exc}") from exc
+    return Bundle(path, objects, manifest)
