@@ -1,0 +1,467 @@
+"""Region packs: a gazetteer of municipalities and settlements with the administration
+responsible for each, and the resolver that turns extracted locations into a municipality.
+
+A pack is one JSON file (format ``curnlp-region/1``, documented in ``README.md`` next to
+this module). ``load_region("kursk")`` loads the pack shipped with curnlp;
+``load_region("/path/to/pack.json")`` loads a user's own pack. Packs are parsed once and
+cached; a loaded :class:`Region` is immutable and safe to share between threads.
+
+Errors: a missing, unreadable or malformed pack raises :class:`RegionPackError`, a
+subclass of :class:`curnlp.errors.CorpusError` (hence also of ``ValueError``); arguments
+of the wrong type raise :class:`curnlp.errors.InvalidInput`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from ..errors import CorpusError, InvalidInput, describe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..locations import Location
+
+__all__ = [
+    "Region", "Municipality", "Settlement", "MunicipalityMatch", "RegionPackError",
+    "load_region", "resolve_municipality", "name_key", "FORMAT",
+]
+
+#: The pack format this version reads.
+FORMAT = "curnlp-region/1"
+MUNICIPALITY_KINDS = ("city", "city_okrug", "urban_okrug", "district")
+SETTLEMENT_TYPES = ("город", "село", "деревня", "посёлок", "хутор", "слобода", "микрорайон", "СНТ")
+
+# Evidence weights of the resolver (see resolve_municipality); measured on the gold set.
+W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
+W_CITY = 0.9          # "город Льгов", "в Курске"
+W_SETTLEMENT = 0.8    # a village whose district the pack knows
+W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
+
+
+class RegionPackError(CorpusError):
+    """A region pack is missing, unreadable or malformed (also a ``ValueError``)."""
+
+
+@lru_cache(maxsize=20_000)
+def name_key(name: str) -> tuple[str, ...]:
+    """Matching key of a place name: the curnlp lemmas of its words (case, ё, inflection folded).
+
+    >>> name_key("Курске") == name_key("Курск")
+    True
+    """
+    from ..normalize import normalize  # local: keeps import of curnlp.regions light
+
+    return tuple(t.lemma for t in normalize(name).tokens if t.kind in ("word", "number"))
+
+
+@dataclass(frozen=True, slots=True)
+class Municipality:
+    """A unit with its own administration: a city, an inner city okrug, an urban okrug or a district."""
+
+    id: str
+    name: str
+    kind: str
+    administration: str
+    parent: str | None = None       # id of the enclosing municipality (okrug -> city, town -> district)
+    adjective: str | None = None    # "Курский" for "Курский район", "Сеймский" for "Сеймский округ"
+    centre: str | None = None       # name of a district's administrative centre
+    variants: tuple[str, ...] = ()  # names of the place itself ("Курск") for unmarked matching
+    strict: bool = False            # match the name only after a type word ("г.", "город")
+    default_for_streets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A settlement or microdistrict and the municipality (id) responsible for it."""
+
+    name: str
+    type: str
+    municipality: str
+    variants: tuple[str, ...] = ()
+    strict: bool = False
+    district_centre: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityMatch:
+    """The municipality a message is about.
+
+    ``kind`` is ``city``, ``city_okrug``, ``urban_okrug`` or ``district``; ``parent`` names
+    the enclosing municipality (the city for an inner okrug, the district for a town);
+    ``evidence`` holds the texts of the locations that decided it.
+    """
+
+    name: str
+    kind: str
+    administration: str
+    parent: str | None
+    confidence: float
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict."""
+        return {"name": self.name, "kind": self.kind, "administration": self.administration,
+                "parent": self.parent, "confidence": self.confidence, "evidence": list(self.evidence)}
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """A loaded region pack with its lookup indexes (read-only after construction)."""
+
+    name: str
+    title: str
+    region_name: str
+    region_adjective: str
+    administration: str
+    municipalities: Mapping[str, Municipality]
+    settlements: tuple[Settlement, ...]
+    source: str
+    # indexes (built in load)
+    _by_adjective: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
+    _cities: Mapping[tuple[str, ...], tuple[str, ...]] = field(repr=False, default_factory=dict)
+    _settlements: Mapping[tuple[str, ...], tuple[Settlement, ...]] = field(repr=False, default_factory=dict)
+    _surface: Mapping[str, tuple[tuple[tuple[str, ...], str, str, bool], ...]] = field(repr=False, default_factory=dict)
+    _admins: Mapping[tuple[str, ...], str] = field(repr=False, default_factory=dict)
+
+    # -- lookups -------------------------------------------------------------
+    def district(self, adjective: str, kind: str = "district") -> Municipality | None:
+        """The district (``kind='district'``) or inner okrug (``'city_okrug'``) named by an adjective."""
+        key = name_key(adjective)
+        if not key:
+            return None
+        mid = self._by_adjective.get((kind, key[0]))
+        if mid is None and len(key[0]) >= 9:  # typos: "Зотухинского", "Железногооский"
+            close = [m for (k, lem), m in self._by_adjective.items() if k == kind and _within_two_edits(lem, key[0])]
+            mid = close[0] if len(close) == 1 else None
+        return self.municipalities[mid] if mid else None
+
+    def city(self, name: str) -> Municipality | None:
+        """The city / urban okrug / town municipality called ``name`` (any case form)."""
+        ids = self._cities.get(name_key(name))
+        return self.municipalities[ids[0]] if ids else None
+
+    def settlements_named(self, name: str) -> tuple[Settlement, ...]:
+        """Settlements called ``name`` (several when the name repeats across districts)."""
+        return self._settlements.get(name_key(name), ())
+
+    def surface_names(self, first_lemma: str) -> tuple[tuple[tuple[str, ...], str, str, bool], ...]:
+        """Gazetteer names starting with ``first_lemma`` as (key, kind, canonical, strict), longest first.
+
+        ``kind`` is ``city`` or ``settlement``; used by the extractor for names without a type word.
+        """
+        return self._surface.get(first_lemma, ())
+
+    def by_administration(self, agency: str) -> Municipality | None:
+        """The municipality whose administration is ``agency`` ("Администрация г. Обояни" works too)."""
+        return self.municipalities.get(self._admins.get(_admin_key(agency), ""))
+
+    def settlement_type(self, name: str) -> str | None:
+        """The type ("село", "посёлок", ...) of a known settlement, else None."""
+        found = self.settlements_named(name)
+        return found[0].type if found else None
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """Levenshtein distance of a and b is at most 2 (banded, O(len))."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+        prev = cur
+    return prev[-1] <= 2
+
+
+def _admin_key(agency: str) -> tuple[str, ...]:
+    key = name_key(agency.replace("г.", "город ").replace("`", " "))
+    return tuple(w for w in key if w not in ("администрация", "город", "г"))
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+_cache: dict[Any, Region] = {}
+_cache_lock = threading.Lock()
+
+
+def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
+    """Load a region pack by name (shipped with curnlp, e.g. ``"kursk"``) or from a JSON file path.
+
+    Packs are cached per name (per path and modification time for files).
+
+    Raises
+    ------
+    InvalidInput
+        ``name_or_path`` is not a str or path.
+    RegionPackError
+        No such pack, unreadable JSON or a pack that breaks the format.
+    """
+    if isinstance(name_or_path, Region):
+        return name_or_path
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise InvalidInput(f"expected a region name or a path, got {describe(name_or_path)}")
+    raw = os.fspath(name_or_path)
+    is_path = isinstance(name_or_path, os.PathLike) or raw.endswith(".json") or os.sep in raw or "/" in raw
+    if is_path:
+        path = Path(raw)
+        try:
+            key: Any = ("path", str(path.resolve()), path.stat().st_mtime_ns)
+        except OSError as exc:
+            raise RegionPackError(f"cannot read region pack {raw!r}: {exc}") from exc
+    else:
+        key = ("name", raw)
+    region = _cache.get(key)
+    if region is not None:
+        return region
+    with _cache_lock:
+        region = _cache.get(key)
+        if region is None:
+            if is_path:
+                try:
+                    text = Path(raw).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RegionPackError(f"cannot read region pack {raw!r}: {exc}") from exc
+                source = raw
+            else:
+                if not raw.isidentifier():
+                    raise RegionPackError(f"unknown region pack {raw!r}")
+                res = resources.files(__name__).joinpath(f"{raw}.json")
+                if not res.is_file():
+                    shipped = sorted(p.name[:-5] for p in resources.files(__name__).iterdir() if p.name.endswith(".json"))
+                    raise RegionPackError(f"unknown region pack {raw!r}; shipped packs: {', '.join(shipped)}")
+                text = res.read_text(encoding="utf-8")
+                source = f"curnlp.regions:{raw}.json"
+            region = _parse_pack(text, source)
+            _cache[key] = region
+    return region
+
+
+def _req(obj: Mapping, key: str, where: str, typ: type = str) -> Any:
+    value = obj.get(key)
+    if not isinstance(value, typ) or (typ is str and not value.strip()):
+        raise RegionPackError(f"{where}: field {key!r} must be a non-empty {typ.__name__}, got {value!r}")
+    return value
+
+
+def _str_list(obj: Mapping, key: str, where: str) -> tuple[str, ...]:
+    value = obj.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RegionPackError(f"{where}: field {key!r} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _parse_pack(text: str, source: str) -> Region:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegionPackError(f"{source}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise RegionPackError(f"{source}: the pack must be a JSON object")
+    if data.get("format") != FORMAT:
+        raise RegionPackError(f"{source}: expected \"format\": {FORMAT!r}, got {data.get('format')!r}")
+    name = _req(data, "name", source)
+    region_obj = data.get("region")
+    if not isinstance(region_obj, dict):
+        raise RegionPackError(f"{source}: field 'region' must be an object")
+    munis: dict[str, Municipality] = {}
+    raw_munis = data.get("municipalities")
+    if not isinstance(raw_munis, list) or not raw_munis:
+        raise RegionPackError(f"{source}: field 'municipalities' must be a non-empty list")
+    for i, m in enumerate(raw_munis):
+        where = f"{source}: municipalities[{i}]"
+        if not isinstance(m, dict):
+            raise RegionPackError(f"{where} must be an object")
+        mid = _req(m, "id", where)
+        if mid in munis:
+            raise RegionPackError(f"{where}: duplicate id {mid!r}")
+        kind = _req(m, "kind", where)
+        if kind not in MUNICIPALITY_KINDS:
+            raise RegionPackError(f"{where}: kind {kind!r} is not one of {MUNICIPALITY_KINDS}")
+        adjective = m.get("adjective")
+        if kind in ("district", "city_okrug") and not (isinstance(adjective, str) and adjective.strip()):
+            raise RegionPackError(f"{where}: a {kind} needs an 'adjective' (e.g. 'Курский')")
+        munis[mid] = Municipality(
+            id=mid, name=_req(m, "name", where), kind=kind, administration=_req(m, "administration", where),
+            parent=m.get("parent"), adjective=adjective, centre=m.get("centre"),
+            variants=_str_list(m, "variants", where), strict=bool(m.get("strict", False)),
+            default_for_streets=bool(m.get("default_for_streets", False)))
+    for m in munis.values():
+        if m.parent is not None and m.parent not in munis:
+            raise RegionPackError(f"{source}: municipality {m.id!r} has unknown parent {m.parent!r}")
+    settlements = []
+    raw_sets = data.get("settlements", [])
+    if not isinstance(raw_sets, list):
+        raise RegionPackError(f"{source}: field 'settlements' must be a list")
+    for i, s in enumerate(raw_sets):
+        where = f"{source}: settlements[{i}]"
+        if not isinstance(s, dict):
+            raise RegionPackError(f"{where} must be an object")
+        stype = _req(s, "type", where)
+        if stype not in SETTLEMENT_TYPES:
+            raise RegionPackError(f"{where}: type {stype!r} is not one of {SETTLEMENT_TYPES}")
+        muni = _req(s, "municipality", where)
+        if muni not in munis:
+            raise RegionPackError(f"{where}: unknown municipality {muni!r}")
+        settlements.append(Settlement(
+            name=_req(s, "name", where), type=stype, municipality=muni, variants=_str_list(s, "variants", where),
+            strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False))))
+
+    by_adj: dict[tuple[str, str], str] = {}
+    cities: dict[tuple[str, ...], list[str]] = {}
+    sets: dict[tuple[str, ...], list[Settlement]] = {}
+    surface: dict[str, list[tuple[tuple[str, ...], str, str, bool]]] = {}
+    admins: dict[tuple[str, ...], str] = {}
+
+    def add_surface(key: tuple[str, ...], kind: str, canonical: str, strict: bool) -> None:
+        if key:
+            entry = (key, kind, canonical, strict)
+            bucket = surface.setdefault(key[0], [])
+            if entry not in bucket:
+                bucket.append(entry)
+
+    for m in munis.values():
+        admins.setdefault(_admin_key(m.administration), m.id)
+        if m.adjective:
+            akey = name_key(m.adjective)
+            if akey:
+                by_adj[(m.kind if m.kind == "city_okrug" else "district", akey[0])] = m.id
+        if m.kind in ("city", "urban_okrug"):
+            for variant in {m.name, *m.variants}:
+                key = name_key(variant)
+                cities.setdefault(key, []).append(m.id)
+                add_surface(key, "city", m.name, m.strict)
+    for s in settlements:
+        for variant in {s.name, *s.variants}:
+            key = name_key(variant)
+            sets.setdefault(key, []).append(s)
+            add_surface(key, "settlement", s.name, s.strict)
+    region_adj = region_obj.get("adjective", "")
+    return Region(
+        name=name, title=str(data.get("title", name)), region_name=_req(region_obj, "name", f"{source}: region"),
+        region_adjective=region_adj if isinstance(region_adj, str) else "",
+        administration=str(region_obj.get("administration", "")), municipalities=munis,
+        settlements=tuple(settlements), source=source, _by_adjective=by_adj,
+        _cities={k: tuple(v) for k, v in cities.items()},
+        _settlements={k: tuple(v) for k, v in sets.items()},
+        _surface={k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in surface.items()},
+        _admins=admins)
+
+
+# ---------------------------------------------------------------------------
+# Resolution
+# ---------------------------------------------------------------------------
+
+_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ")
+
+
+_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ")
+
+
+def _strip_type(normal: str) -> str:
+    for prefix in _TYPE_PREFIXES:
+        if normal.startswith(prefix):
+            return normal[len(prefix):]
+    return normal
+
+
+def _votes(loc: "Location", region: Region) -> list[tuple[str, float]]:
+    """(municipality id, weight) votes of one location."""
+    kind = loc.kind
+    if kind in ("district", "city_okrug"):
+        adjective = loc.normal.rsplit(" ", 1)[0]
+        m = region.district(adjective, "city_okrug" if kind == "city_okrug" else "district")
+        if m is None and kind == "district":  # "Железнодорожный район" of Kursk (old name)
+            m = region.district(adjective, "city_okrug")
+        return [(m.id, W_DISTRICT)] if m else []
+    if kind in ("city", "settlement"):
+        name = _strip_type(loc.normal)
+        m = region.city(name)
+        if m is not None:
+            return [(m.id, W_CITY)]
+        found = region.settlements_named(name)
+        if found:
+            munis = {s.municipality for s in found}
+            share = W_SETTLEMENT / len(munis)
+            return [(mid, share) for mid in sorted(munis)]
+    return []
+
+
+def resolve_municipality(locations: Iterable["Location"], region: Region | str | None = None) -> MunicipalityMatch | None:
+    """The municipality responsible for the place a message is about, or None.
+
+    Each location votes: an explicit district or inner okrug (weight 1.0) > a city or
+    town (0.9) > a settlement whose municipality the pack knows (0.8, split when the
+    name is ambiguous). A vote for a city also supports the inner okrug or town inside it
+    that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
+    With no such evidence, streets or houses resolve to the pack's default city (Kursk)
+    with low confidence (0.35). Ties go to the earliest mention.
+
+    ``confidence`` = the winner's strongest evidence weight x its share of all votes.
+
+    Raises
+    ------
+    InvalidInput
+        ``locations`` is not an iterable of :class:`curnlp.locations.Location`.
+    """
+    from ..locations import Location
+
+    if isinstance(locations, (str, bytes)) or not isinstance(locations, Iterable):
+        raise InvalidInput(f"expected an iterable of Location, got {describe(locations)}")
+    locs = list(locations)
+    for loc in locs:
+        if not isinstance(loc, Location):
+            raise InvalidInput(f"expected Location items, got {describe(loc)}")
+    reg = load_region("kursk" if region is None else region)
+    scores: dict[str, float] = {}
+    best_weight: dict[str, float] = {}
+    first: dict[str, int] = {}
+    evidence: dict[str, list[str]] = {}
+    for i, loc in enumerate(locs):
+        for mid, w in _votes(loc, reg):
+            scores[mid] = scores.get(mid, 0.0) + w
+            best_weight[mid] = max(best_weight.get(mid, 0.0), w)
+            first.setdefault(mid, i)
+            evidence.setdefault(mid, []).append(loc.text)
+    rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
+    if not scores:
+        if not rural and any(loc.kind in ("street", "house") for loc in locs):
+            default = next((m for m in reg.municipalities.values() if m.default_for_streets), None)
+            if default is not None:
+                texts = tuple(loc.text for loc in locs if loc.kind in ("street", "house"))
+                return _match(reg, default, W_STREET_DEFAULT, texts)
+        return None
+    total = sum(scores.values())
+    # support flows from an enclosing unit to a mentioned unit inside it
+    combined = dict(scores)
+    for mid in scores:
+        parent = reg.municipalities[mid].parent
+        if parent in scores:
+            combined[mid] += scores[parent]
+    winner = min(combined, key=lambda mid: (-combined[mid], first[mid]))
+    texts = list(evidence[winner])
+    parent = reg.municipalities[winner].parent
+    if parent in scores:
+        texts += evidence[parent]
+    support = combined[winner] / total
+    win = reg.municipalities[winner]
+    if rural and win.kind in ("city", "urban_okrug"):
+        # "д. Шерекино ... Льгов": a village near a district centre belongs to that district
+        district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name), None)
+        if district is not None:
+            texts += [loc.text for loc in locs if loc.kind == "settlement" and loc.normal.startswith(_RURAL)]
+            return _match(reg, district, round(W_SETTLEMENT * min(1.0, support), 3), tuple(texts))
+    return _match(reg, reg.municipalities[winner], round(best_weight[winner] * min(1.0, support), 3), tuple(texts))
+
+
+def _match(reg: Region, m: Municipality, confidence: float, evidence: tuple[str, ...]) -> MunicipalityMatch:
+    parent = reg.municipalities[m.parent].name if m.parent else None
+    return MunicipalityMatch(name=m.name, kind=m.kind, administration=m.administration, parent=parent,
+                             confidence=confidence, evidence=tuple(dict.fromkeys(evidence)))
