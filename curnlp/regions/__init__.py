@@ -121,6 +121,8 @@ class Region:
     municipalities: Mapping[str, Municipality]
     settlements: tuple[Settlement, ...]
     source: str
+    #: human-readable names of topic-group codes (``"0"`` -> ``"Дороги и дорожное хозяйство"``)
+    groups: Mapping[str, str] = field(default_factory=dict)
     # indexes (built in load)
     _by_adjective: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
     _cities: Mapping[tuple[str, ...], tuple[str, ...]] = field(repr=False, default_factory=dict)
@@ -344,7 +346,12 @@ def _parse_pack(text: str, source: str) -> Region:
             sets.setdefault(key, []).append(s)
             add_surface(key, "settlement", s.name, s.strict)
     region_adj = region_obj.get("adjective", "")
+    groups = data.get("groups", {})
+    if not isinstance(groups, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                               for k, v in groups.items()):
+        raise RegionPackError(f"{source}: field 'groups' must map group codes to non-empty names")
     return Region(
+        groups=dict(groups),
         name=name, title=str(data.get("title", name)), region_name=_req(region_obj, "name", f"{source}: region"),
         region_adjective=region_adj if isinstance(region_adj, str) else "",
         administration=str(region_obj.get("administration", "")), municipalities=munis,

@@ -1,0 +1,491 @@
+"""Stage 3b: the estimators for topic, topic group and agency.
+
+:class:`RoutingClassifier` learns any non-empty subset of the three targets from
+message records (see :mod:`curnlp.features`):
+
+* every target is a linear SVM (one-vs-rest) on TF-IDF lemma n-grams (optionally
+  character n-grams); its decision values become probabilities by a softmax whose
+  temperature is fitted (max. likelihood) on grouped out-of-fold decision values, and
+  the top-1 probability is then Platt-scaled on the same out-of-fold values, so the
+  reported confidences are calibrated;
+* the group is kept consistent with the topic: the topic→group map is learned from
+  rows that have both, missing group labels are filled from it, the group
+  probabilities are a mix of a direct group model and the topic probabilities summed
+  per group, and the topic is chosen inside the chosen group;
+* the agency model sees the text, the municipality (one-hot), the out-of-fold group
+  probabilities and municipality × group interactions (stacking), so the same pothole
+  can go to a city committee in Kursk and to a district administration elsewhere.
+
+>>> clf = RoutingClassifier().fit(records, topic=topics, agency=agencies)  # doctest: +SKIP
+>>> clf.predict(records[:1])[0]["agency"].label                              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import minimize_scalar
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import GroupKFold
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import InvalidInput
+from .features import MessageVectorizer, MunicipalityEncoder, as_records
+
+__all__ = ["TARGETS", "Prediction", "RoutingClassifier"]
+
+TARGETS = ("topic", "group", "agency")
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One target's decision: ``label``, its calibrated ``confidence`` and the
+    runners-up as ``[(label, probability), ...]``, most probable first."""
+
+    label: str
+    confidence: float
+    alternatives: list[tuple[str, float]]
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "confidence": round(self.confidence, 4),
+                "alternatives": [[label, round(p, 4)] for label, p in self.alternatives]}
+
+
+def _softmax(d: np.ndarray, t: float) -> np.ndarray:
+    z = d * t
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def _logit(p):
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p) - np.log1p(-p)
+
+
+def _fit_top1(proba: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
+    """Platt scaling of the top-1 log-odds: ``conf = sigmoid(a * logit(p_top) + b)``,
+    fitted (max. likelihood, lightly regularized) on out-of-fold predictions."""
+    z = _logit(proba.max(axis=1))
+    c = correct.astype(float)
+    if c.min() == c.max():
+        return 1.0, 0.0
+
+    def nll(ab):
+        a, b = ab
+        m = a * z + b
+        return np.mean(np.logaddexp(0, m) - c * m) + 1e-4 * (a - 1) ** 2
+
+    from scipy.optimize import minimize
+    a, b = minimize(nll, np.array([1.0, 0.0]), method="L-BFGS-B", bounds=[(0.05, 5.0), (-5.0, 5.0)]).x
+    return float(a), float(b)
+
+
+def _apply_top1(proba: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
+    """Replace each row's top probability by its calibrated value; rescale the rest."""
+    a, b = ab
+    if (a, b) == (1.0, 0.0):
+        return proba
+    out = proba.copy()
+    j = proba.argmax(axis=1)
+    r = np.arange(len(proba))
+    top = proba[r, j]
+    new = 1.0 / (1.0 + np.exp(-(a * _logit(top) + b)))
+    rest = np.where(top < 1, (1 - new) / np.maximum(1 - top, 1e-12), 0.0)
+    out *= rest[:, None]
+    out[r, j] = new
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def _labels(y, n: int, name: str) -> np.ndarray | None:
+    """Labels as an object array of str, None where missing; None if no labels at all."""
+    if y is None:
+        return None
+    y = list(y)
+    if len(y) != n:
+        raise InvalidInput(f"{name}: {len(y)} labels for {n} records")
+    out = np.empty(n, dtype=object)
+    for i, v in enumerate(y):
+        missing = v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+        out[i] = None if missing else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+    return out if any(v is not None for v in out) else None
+
+
+class _Head:
+    """A linear one-vs-rest model with a temperature-scaled softmax on its decision values."""
+
+    def __init__(self, C: float, class_weight, random_state: int):
+        self.C, self.class_weight, self.random_state = C, class_weight, random_state
+
+    def _svc(self, scale: float = 1.0):
+        return LinearSVC(C=self.C * scale, class_weight=self.class_weight, random_state=self.random_state)
+
+    def _decision(self, clf, X, classes) -> np.ndarray:
+        """Decision values in the column order of ``classes`` (missing classes get -10)."""
+        d = clf.decision_function(X)
+        if d.ndim == 1:
+            d = np.column_stack([-d, d])
+        out = np.full((X.shape[0], len(classes)), -10.0)
+        out[:, np.searchsorted(classes, clf.classes_)] = d
+        return out
+
+    def fit(self, X, y, cv: int, groups) -> "_Head":
+        self.classes_ = np.unique(y)
+        self.oof_ = None
+        if len(self.classes_) == 1:
+            self.coef_ = np.zeros((1, X.shape[1]), np.float32)
+            self.intercept_ = np.zeros(1)
+            self.temperature_ = 1.0
+            self.top1_ = (1.0, 0.0)
+            self.oof_ = np.ones((X.shape[0], 1))
+            return self
+        # out-of-fold decision values: temperature calibration and stacking
+        # identical texts share a group so they never sit on both sides of a split
+        n_splits = min(cv, len(np.unique(groups)))
+        if n_splits >= 2:
+            oof = np.empty((X.shape[0], len(self.classes_)))
+            splitter = GroupKFold(n_splits, shuffle=True, random_state=self.random_state)
+            for tr, te in splitter.split(X, y, groups):
+                if len(np.unique(y[tr])) < 2:
+                    oof[te] = 0.0
+                    continue
+                # C * n / n_train keeps the per-sample regularization of the full model, so
+                # out-of-fold margins are on the scale of the final model's margins
+                svc = self._svc(X.shape[0] / len(tr)).fit(X[tr], y[tr])
+                oof[te] = self._decision(svc, X[te], self.classes_)
+            idx = np.searchsorted(self.classes_, y)
+
+            def nll(log_t):
+                p = _softmax(oof, float(np.exp(log_t)))
+                return -np.mean(np.log(p[np.arange(len(y)), idx] + 1e-12))
+
+            self.temperature_ = float(np.exp(minimize_scalar(nll, bounds=(-3, 5), method="bounded").x))
+            p = _softmax(oof, self.temperature_)
+            self.top1_ = _fit_top1(p, p.argmax(axis=1) == idx)
+            self.oof_ = _apply_top1(p, self.top1_)
+        else:
+            self.temperature_ = 1.0
+            self.top1_ = (1.0, 0.0)
+        clf = self._svc().fit(X, y)
+        coef, icpt = clf.coef_, clf.intercept_
+        if coef.shape[0] == 1:  # binary: scores for [-class0, class1]
+            coef, icpt = np.vstack([-coef, coef]), np.array([-icpt[0], icpt[0]])
+        self.coef_ = np.asarray(coef, np.float32)
+        self.intercept_ = np.asarray(icpt, np.float64)
+        if self.oof_ is None:
+            self.oof_ = self.predict_proba(X)
+        idx = np.searchsorted(self.classes_, y)
+        #: held-out top-1 confidence and correctness of every training row (review threshold)
+        self.oof_top1_ = (self.oof_.max(axis=1), self.oof_.argmax(axis=1) == idx)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T, np.float64) + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        return _apply_top1(_softmax(self.decision_function(X), self.temperature_), self.top1_)
+
+
+class RoutingClassifier(BaseEstimator):
+    """Topic, topic-group and agency classifier with calibrated probabilities.
+
+    Parameters
+    ----------
+    vectorizer : transformer or None, default=None
+        Turns records into text features; ``None`` means :class:`MessageVectorizer()`.
+    C : float, default=0.5
+        Inverse regularization of the linear SVMs.
+    class_weight : dict, "balanced" or None, default=None
+    group_mix : float, default=0.3
+        Weight of the direct group model against the summed topic probabilities
+        when both exist (1 = direct model only, 0 = topics only).
+    municipality_weight : float, default=1.0
+        Scale of the one-hot municipality in the agency features (0 = ignore it).
+    stack_weight : float, default=0.5
+        Scale of the stacked out-of-fold group (or topic) probabilities and their
+        municipality interactions in the agency features (0 = text only).
+    cv : int, default=5
+        Inner folds for out-of-fold predictions (calibration + stacking).
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    targets_ : tuple of str
+        The targets learned.
+    classes_ : dict target -> ndarray of str
+    topic_to_group_ : dict str -> str
+        The learned topic→group map (empty when either target is missing).
+    vectorizer_, municipality_ : fitted transformers
+
+    Examples
+    --------
+    >>> clf = RoutingClassifier().fit(records, topic=t, group=g, agency=a)   # doctest: +SKIP
+    >>> p = clf.predict(records)[0]                                        # doctest: +SKIP
+    >>> p["topic"].label, p["topic"].confidence, p["group"].label         # doctest: +SKIP
+    """
+
+    def __init__(self, vectorizer=None, C=0.5, class_weight=None, group_mix=0.3,
+                 municipality_weight=1.0, stack_weight=0.5, cv=5, random_state=0):
+        self.vectorizer = vectorizer
+        self.C = C
+        self.class_weight = class_weight
+        self.group_mix = group_mix
+        self.municipality_weight = municipality_weight
+        self.stack_weight = stack_weight
+        self.cv = cv
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, records, topic=None, group=None, agency=None) -> "RoutingClassifier":
+        """Fit on message records and any non-empty subset of the targets.
+
+        Labels may be missing (``None``/NaN/empty) on some rows; those rows are
+        skipped for that target (group labels are first filled from the topic).
+        """
+        recs = as_records(records)
+        n = len(recs)
+        if n == 0:
+            raise InvalidInput("cannot fit on zero records")
+        y = {"topic": _labels(topic, n, "topic"), "group": _labels(group, n, "group"),
+             "agency": _labels(agency, n, "agency")}
+        if all(v is None for v in y.values()):
+            raise InvalidInput("give at least one of topic, group, agency")
+
+        # topic -> group map (majority over rows that have both); fill missing groups
+        self.topic_to_group_ = {}
+        if y["topic"] is not None and y["group"] is not None:
+            counts: dict[str, dict[str, int]] = {}
+            for t, g in zip(y["topic"], y["group"]):
+                if t is not None and g is not None:
+                    counts.setdefault(t, {}).setdefault(g, 0)
+                    counts[t][g] += 1
+            self.topic_to_group_ = {t: max(sorted(c), key=c.get) for t, c in counts.items()}
+            y["group"] = np.array([g if g is not None else self.topic_to_group_.get(t) if t is not None else None
+                                   for t, g in zip(y["topic"], y["group"])], dtype=object)
+
+        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else MessageVectorizer()
+        X = self.vectorizer_.fit_transform(recs)
+        self.text_feature_names_ = self.vectorizer_.get_feature_names_out()
+
+        ids: dict[tuple, int] = {}
+        groups = np.array([ids.setdefault(r.lemmas, len(ids)) for r in recs])
+        self.heads_: dict[str, _Head] = {}
+        self.targets_ = tuple(t for t in TARGETS if y[t] is not None)
+        rows = {}
+        for t in ("topic", "group"):
+            if y[t] is not None:
+                rows[t] = np.array([v is not None for v in y[t]])
+                self.heads_[t] = self._head().fit(X[rows[t]], y[t][rows[t]].astype(str), self.cv, groups[rows[t]])
+
+        if "group" in self.heads_:
+            self._index_hierarchy()
+            self._fit_group_calibration(X, rows, y["group"])
+        if y["agency"] is not None:
+            self.municipality_ = MunicipalityEncoder().fit(recs)
+            # out-of-fold stacked probabilities for every row (in-fold rows: OOF; others: full model)
+            self.stack_target_ = None
+            S = None
+            if self.stack_weight and ("group" in self.heads_ or "topic" in self.heads_):
+                self.stack_target_ = "group" if "group" in self.heads_ else "topic"
+                S = self._stack_proba(X, oof_rows=rows)
+            A = self._agency_features(X, recs, S)
+            r = np.array([v is not None for v in y["agency"]])
+            self.heads_["agency"] = self._head().fit(A[r], y["agency"][r].astype(str), self.cv, groups[r])
+            self.agency_feature_names_ = self._agency_feature_names()
+        self.classes_ = {t: self._classes(t) for t in self.targets_}
+        for head in self.heads_.values():
+            head.oof_ = None  # only needed while fitting; keeps the pickled bundle small
+        return self
+
+    def oof_confidence(self, target: str) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold (inner grouped CV) top-1 confidence and correctness of ``target``
+        on the training rows that had a label: what the review threshold is chosen on."""
+        check_is_fitted(self, "heads_")
+        if target not in self.heads_:
+            raise InvalidInput(f"target {target!r} was not fitted; have {self.targets_}")
+        return self.heads_[target].oof_top1_
+
+    def _fit_group_calibration(self, X, rows, y_group):
+        """Top-1 calibration of the mixed group probabilities, on out-of-fold values."""
+        self.group_top1_ = (1.0, 0.0)
+        if "topic" in self.heads_ and self.topic_to_group_:
+            p_t = self.heads_["topic"].predict_proba(X)
+            p_t[rows["topic"]] = self.heads_["topic"].oof_
+            p_g = self.heads_["group"].predict_proba(X)
+            p_g[rows["group"]] = self.heads_["group"].oof_
+            P = self._group_proba(p_t, p_g)[rows["group"]]
+            self.group_top1_ = _fit_top1(P, self.group_classes_[P.argmax(axis=1)] == y_group[rows["group"]].astype(str))
+
+    def _head(self) -> _Head:
+        return _Head(self.C, self.class_weight, self.random_state)
+
+    def _classes(self, target):
+        if target == "group" and self.topic_to_group_ and "topic" in self.heads_:
+            return np.unique(np.concatenate([self.heads_["group"].classes_,
+                                             np.array(sorted(set(self.topic_to_group_.values())), dtype=object)]
+                                            ).astype(str))
+        return self.heads_[target].classes_
+
+    def _stack_proba(self, X, oof_rows=None) -> np.ndarray:
+        """Probabilities of the stacked target: out-of-fold ones where available (fit)."""
+        probs = {}
+        for t in ("topic", "group"):
+            if t in self.heads_:
+                p = self.heads_[t].predict_proba(X)
+                if oof_rows is not None:
+                    p[oof_rows[t]] = self.heads_[t].oof_
+                probs[t] = p
+        if self.stack_target_ == "group":
+            return _apply_top1(self._group_proba(probs.get("topic"), probs["group"]), self.group_top1_)
+        return probs["topic"]
+
+    def _index_hierarchy(self) -> None:
+        """Precompute class positions of the group model and the topic->group matrix."""
+        self.group_classes_ = self._classes("group")
+        self.group_direct_pos_ = np.searchsorted(self.group_classes_, self.heads_["group"].classes_)
+        self.topic_group_index_ = None
+        self.topic_group_matrix_ = None
+        if "topic" in self.heads_ and self.topic_to_group_:
+            t_classes = self.heads_["topic"].classes_
+            idx = np.array([np.searchsorted(self.group_classes_, self.topic_to_group_[t])
+                            if t in self.topic_to_group_ else -1 for t in t_classes])
+            M = np.zeros((len(t_classes), len(self.group_classes_)))
+            M[np.flatnonzero(idx >= 0), idx[idx >= 0]] = 1.0
+            self.topic_group_index_, self.topic_group_matrix_ = idx, M
+
+    def _group_proba(self, p_topic, p_group) -> np.ndarray:
+        """Group probabilities over ``group_classes_``: the direct model mixed with the
+        topic probabilities summed per group (``group_mix`` : ``1 - group_mix``)."""
+        out = np.zeros((p_group.shape[0], len(self.group_classes_)))
+        out[:, self.group_direct_pos_] = p_group
+        if p_topic is None or self.topic_group_matrix_ is None:
+            return out
+        agg = p_topic @ self.topic_group_matrix_
+        mass = agg.sum(axis=1, keepdims=True)
+        agg = np.where(mass > 0, agg / np.maximum(mass, 1e-12), out)
+        return self.group_mix * out + (1 - self.group_mix) * agg
+
+    def _agency_features(self, X, recs, S):
+        blocks = [X]
+        M = self.municipality_.transform(recs)
+        if self.municipality_weight:
+            blocks.append(M * self.municipality_weight)
+        if S is not None:
+            blocks.append(sparse.csr_matrix(S * self.stack_weight))
+            # municipality x stacked-class interactions: one municipality per row -> S in its slot
+            k = S.shape[1]
+            Mc = M.tocoo()
+            rows = np.repeat(Mc.row, k)
+            cols = (Mc.col[:, None] * k + np.arange(k)[None, :]).ravel()
+            vals = (S[Mc.row] * self.stack_weight).ravel()
+            blocks.append(sparse.csr_matrix((vals, (rows, cols)), shape=(X.shape[0], M.shape[1] * k)))
+        return sparse.hstack(blocks, format="csr")
+
+    def _agency_feature_names(self):
+        names = list(self.text_feature_names_)
+        munis = list(self.municipality_.get_feature_names_out())
+        if self.municipality_weight:
+            names += ["m:" + m for m in munis]
+        if self.stack_target_ is not None:
+            cls = self._classes(self.stack_target_) if self.stack_target_ == "group" else self.heads_["topic"].classes_
+            names += [f"p:{self.stack_target_}={c}" for c in cls]
+            names += [f"x:{m}&{self.stack_target_}={c}" for m in munis for c in cls]
+        return np.array(names, dtype=object)
+
+    # -------------------------------------------------------------- predict
+    def predict_proba(self, records) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per target: ``{target: (n, len(classes_[target]))}``.
+
+        The group probabilities already include the topic evidence; see
+        :meth:`predict` for the hierarchy-consistent labels.
+        """
+        check_is_fitted(self, "heads_")
+        recs = as_records(records)
+        X = self.vectorizer_.transform(recs)
+        out = {}
+        if "topic" in self.heads_:
+            out["topic"] = self.heads_["topic"].predict_proba(X)
+        if "group" in self.heads_:
+            out["group"] = _apply_top1(self._group_proba(out.get("topic"), self.heads_["group"].predict_proba(X)),
+                                       self.group_top1_)
+        if "agency" in self.heads_:
+            S = None
+            if self.stack_target_ is not None:
+                S = out[self.stack_target_]
+            out["agency"] = self.heads_["agency"].predict_proba(self._agency_features(X, recs, S))
+        return out
+
+    def _decide(self, proba) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Chosen class index per row and target, with the topic inside the chosen group."""
+        idx = {t: p.argmax(axis=1) for t, p in proba.items()}
+        if "topic" in proba and "group" in proba and self.topic_group_index_ is not None:
+            t_group = self.topic_group_index_
+            allowed = (t_group[None, :] == idx["group"][:, None]) | (t_group[None, :] < 0)
+            masked = np.where(allowed, proba["topic"], -1.0)
+            idx["topic"] = masked.argmax(axis=1)
+        return idx
+
+    def predict(self, records, top: int = 3) -> list[dict[str, Prediction]]:
+        """Per record, ``{target: Prediction(label, confidence, alternatives)}``.
+
+        The topic is consistent with the group (it belongs to the chosen group whenever
+        the topic→group map knows it); ``confidence`` is the calibrated probability of
+        the label; ``alternatives`` are the next ``top - 1`` most probable labels.
+        """
+        proba = self.predict_proba(records)
+        idx = self._decide(proba)
+        order = {t: np.argsort(-p, axis=1, kind="stable")[:, :top] for t, p in proba.items()}
+        out = []
+        for i in range(len(next(iter(proba.values())))):
+            row = {}
+            for t, p in proba.items():
+                c = self.classes_[t]
+                j = idx[t][i]
+                alts = [(str(c[k]), float(p[i, k])) for k in order[t][i] if k != j]
+                row[t] = Prediction(str(c[j]), float(p[i, j]), alts[:top - 1])
+            out.append(row)
+        return out
+
+    def predict_labels(self, records) -> dict[str, np.ndarray]:
+        """Vectorized labels and confidences: ``{target: labels}`` and ``{target+'_confidence': conf}``."""
+        proba = self.predict_proba(records)
+        idx = self._decide(proba)
+        out = {}
+        for t, p in proba.items():
+            out[t] = self.classes_[t][idx[t]]
+            out[t + "_confidence"] = p[np.arange(len(p)), idx[t]]
+        return out
+
+    # -------------------------------------------------------------- explain
+    def explain(self, record, target: str, k: int = 5, label: str | None = None) -> list[tuple[str, float]]:
+        """Features with the largest positive contribution (value × weight) to ``label``
+        (default: the predicted label) for one record: ``[(feature_name, contribution), ...]``.
+
+        Names are prefixed ``w:`` (lemma n-gram), ``c:`` (character n-gram), ``m:``
+        (municipality), ``p:``/``x:`` (stacked group probability / municipality × group).
+        """
+        check_is_fitted(self, "heads_")
+        if target not in self.heads_:
+            raise InvalidInput(f"target {target!r} was not fitted; have {self.targets_}")
+        recs = as_records([record])
+        if label is None:
+            label = self.predict(recs)[0][target].label
+        head = self.heads_[target]  # for "group": the direct group model's weights
+        j = int(np.searchsorted(head.classes_, label))
+        if j >= len(head.classes_) or head.classes_[j] != label:
+            raise InvalidInput(f"unknown {target} label {label!r}")
+        X = self.vectorizer_.transform(recs)
+        names = self.text_feature_names_
+        if target == "agency":
+            S = self.predict_proba(recs)[self.stack_target_] if self.stack_target_ is not None else None
+            X = self._agency_features(X, recs, S)
+            names = self.agency_feature_names_
+        x = X.tocsr()[0]
+        contrib = x.data * head.coef_[j, x.indices]
+        order = np.argsort(-contrib)[:k]
+        return [(str(names[x.indices[i]]), float(contrib[i])) for i in order if contrib[i] > 0]

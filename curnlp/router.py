@@ -1,0 +1,290 @@
+"""Stage 4: the Router runs normalize → extract → classify on messages and returns Routing.
+
+A Router is loaded once (``curnlp.load()``) and shared: it holds the classifier, the
+region pack and the review threshold, and no per-call mutable state, so many threads
+may call :meth:`Router.route` at once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import bundle as _bundle
+from .entities import Entity, extract_entities_many
+from .features import MessageRecord
+from .models import Prediction
+from .errors import InvalidInput, describe
+from .locations import Location, extract_locations
+from .normalize import Normalized, normalize
+from .regions import MunicipalityMatch, Region, load_region, resolve_municipality
+
+__all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS"]
+
+log = logging.getLogger("curnlp")
+
+
+def _default_model() -> Path:
+    """The shipped bundle: inside the installed package, or ``models/kursk`` of a source checkout."""
+    installed = Path(__file__).resolve().parent / "shipped" / "kursk"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "models" / "kursk"
+
+
+#: The shipped default bundle (``models/kursk`` in the repository).
+DEFAULT_MODEL = _default_model()
+#: What a bundle can predict, in routing order.
+TARGETS = ("topic", "group", "agency")
+#: Default cap on the characters of one message; longer text is cut and flagged.
+MAX_LENGTH = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where a message goes and why.
+
+    ``topic``/``group``/``agency`` are None when the bundle has no model for them;
+    ``needs_review`` is set when the agency's confidence is below the bundle's threshold
+    (or there is nothing to route); ``evidence`` maps a target to the words that pushed
+    its decision, with their weights; ``truncated`` tells that only the first
+    ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
+    the region pack's human-readable name of the group code.
+    """
+
+    topic: Prediction | None
+    group: Prediction | None
+    agency: Prediction | None
+    needs_review: bool
+    municipality: str | None
+    locations: list[Location]
+    entities: list[Entity]
+    evidence: dict[str, list[tuple[str, float]]]
+    model: str
+    truncated: bool = False
+    group_name: str | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict."""
+        return {
+            "topic": self.topic.to_dict() if self.topic else None,
+            "group": self.group.to_dict() if self.group else None,
+            "group_name": self.group_name,
+            "agency": self.agency.to_dict() if self.agency else None,
+            "needs_review": self.needs_review,
+            "municipality": self.municipality,
+            "locations": [loc.to_dict() for loc in self.locations],
+            "entities": [ent.to_dict() for ent in self.entities],
+            "evidence": {t: [[w, round(v, 4)] for w, v in ev] for t, ev in self.evidence.items()},
+            "model": self.model,
+            "truncated": self.truncated,
+        }
+
+
+def _check(text: object, index: int | None = None) -> str:
+    if isinstance(text, str):
+        return text
+    where = "" if index is None else f" at position {index}"
+    hint = " (decode bytes first)" if isinstance(text, (bytes, bytearray)) else ""
+    raise InvalidInput(f"expected a message as str{where}, got {describe(text)}{hint}")
+
+
+class Router:
+    """Routes messages with one loaded model bundle; create it once and share it.
+
+    Parameters
+    ----------
+    classifier : curnlp.models.RoutingClassifier
+        The fitted classifier.
+    manifest : mapping
+        The bundle manifest (id, labels, metrics, review threshold).
+    region : Region or str
+        Region pack used for locations and municipality (default: the manifest's).
+    entities : bool
+        Run Natasha NER (persons, organizations, locations). ``False`` is the fast mode.
+    max_length : int
+        Characters of a message that are read; the rest is cut and ``truncated`` set.
+    path : Path, optional
+        Where the bundle was loaded from (worker processes reload it from there).
+    """
+
+    def __init__(self, classifier: Any, manifest: Mapping[str, Any], *, region: Region | str | None = None,
+                 entities: bool = True, max_length: int = MAX_LENGTH, path: Path | None = None) -> None:
+        if max_length < 1:
+            raise ValueError(f"max_length must be positive, got {max_length}")
+        self.classifier = classifier
+        self.manifest = dict(manifest)
+        self.region = region if isinstance(region, Region) else load_region(region or self.manifest.get("region") or "kursk")
+        self.entities = entities
+        self.max_length = max_length
+        self.path = path
+        self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
+        #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
+        self.review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
+
+    # -- loading and saving ---------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, *, entities: bool = True,
+             max_length: int = MAX_LENGTH) -> "Router":
+        """Load a bundle written by :meth:`save` (default: the shipped Kursk model).
+
+        Raises ModelNotFound, CorruptModel or IncompatibleModel (see :mod:`curnlp.bundle`).
+        """
+        where = Path(path) if path is not None else DEFAULT_MODEL
+        t0 = time.perf_counter()
+        loaded = _bundle.read_bundle(where)
+        router = cls(loaded.objects["classifier"], loaded.manifest, entities=entities,
+                     max_length=max_length, path=where)
+        log.info("curnlp: loaded model %s from %s in %.2f s", router.id, where, time.perf_counter() - t0)
+        return router
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Write this router's model as a bundle directory; returns its path."""
+        keep = {k: v for k, v in self.manifest.items()
+                if k not in ("format_version", "bundle_id", "created", "versions", "files")}
+        path = _bundle.write_bundle(directory, {"classifier": self.classifier}, keep)
+        self.manifest = _bundle.read_manifest(path)
+        self.path = path
+        return path
+
+    @property
+    def id(self) -> str:
+        """The bundle id (a hash of the model files), recorded in every Routing."""
+        return str(self.manifest.get("bundle_id", "unsaved"))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The targets the bundle predicts (a subset of topic, group, agency)."""
+        return tuple(t for t in TARGETS if t in self.classifier.targets_)
+
+    def __repr__(self) -> str:
+        return f"Router(model={self.id!r}, targets={self.targets}, region={self.region.name!r}, entities={self.entities})"
+
+    def __reduce__(self):
+        # worker processes rebuild the router from its bundle rather than pickling models
+        if self.path is None:
+            raise TypeError("an unsaved Router cannot be sent to another process; save() it first")
+        return (_load_for_worker, (str(self.path), self.entities, self.max_length))
+
+    # -- routing ----------------------------------------------------------------
+    def route(self, text: str) -> Routing:
+        """Route one message.
+
+        Raises
+        ------
+        InvalidInput
+            If ``text`` is not a ``str`` or nothing is left of it after cleaning.
+        """
+        return self._route_batch([_check(text)])[0]
+
+    def route_many(self, texts: Iterable[str], *, batch_size: int = 256, n_jobs: int = 1,
+                   errors: str = "raise") -> list[Routing]:
+        """Route many messages; the result has the same length and order.
+
+        Parameters
+        ----------
+        texts : iterable of str
+        batch_size : int
+            Messages processed together (NER and the classifier work on whole batches).
+        n_jobs : int
+            Worker processes (``-1``: all cores). Each worker loads the bundle once.
+        errors : {"raise", "return"}
+            On a bad message, raise :class:`InvalidInput`, or put the exception in its
+            place in the result and go on.
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        if isinstance(texts, (str, bytes)):
+            raise InvalidInput(f"route_many expects an iterable of messages, got {describe(texts)}; use route()")
+        items = list(texts)
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if n_jobs > 1 and len(items) > batch_size:
+            from .batch import route_in_processes
+            return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors)
+        out: list[Any] = []
+        for start in range(0, len(items), batch_size):
+            out.extend(self._route_chunk(items[start:start + batch_size], start, errors))
+        return out
+
+    def _route_chunk(self, chunk: Sequence[object], offset: int, errors: str) -> list[Any]:
+        if errors == "raise":
+            return self._route_batch([_check(t, offset + i) for i, t in enumerate(chunk)])
+        good, results = [], [None] * len(chunk)
+        for i, text in enumerate(chunk):
+            try:
+                doc = self._prepare(_check(text, offset + i))
+            except InvalidInput as exc:
+                results[i] = exc
+            else:
+                good.append((i, doc))
+        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good])):
+            results[i] = routing
+        return results
+
+    # -- the stages -----------------------------------------------------------------
+    def _prepare(self, text: str) -> tuple[Normalized, bool]:
+        truncated = len(text) > self.max_length
+        doc = normalize(text[: self.max_length] if truncated else text)
+        if not doc.tokens or all(t.kind == "punct" for t in doc.tokens):
+            raise InvalidInput("nothing to route: the message has no words after cleaning "
+                               f"(got {describe(text)})")
+        return doc, truncated
+
+    def _route_batch(self, texts: Sequence[str]) -> list[Routing]:
+        return self._route_prepared([self._prepare(t) for t in texts])
+
+    def _route_prepared(self, prepared: Sequence[tuple[Normalized, bool]]) -> list[Routing]:
+        if not prepared:
+            return []
+        docs = [doc for doc, _ in prepared]
+        locations = [extract_locations(doc, self.region) for doc in docs]
+        places = [resolve_municipality(locs, self.region) for locs in locations]
+        entities = extract_entities_many(docs) if self.entities else [[] for _ in docs]
+        decisions = self._classify(docs, places)
+        out = []
+        for (doc, truncated), locs, place, ents, (preds, evidence) in zip(prepared, locations, places, entities,
+                                                                          decisions):
+            decisive = preds.get(self.review_target)
+            needs_review = decisive is None or decisive.confidence < self.review_threshold
+            out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
+                               needs_review=needs_review, municipality=place.name if place else None,
+                               locations=locs, entities=ents, evidence=evidence, model=self.id,
+                               truncated=truncated, group_name=self._group_name(preds.get("group"))))
+        return out
+
+    def _group_name(self, group: Prediction | None) -> str | None:
+        return self.region.groups.get(group.label) if group is not None else None
+
+    def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None]
+                  ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
+        records = [to_record(doc, place) for doc, place in zip(docs, places)]
+        predictions = self.classifier.predict(records)
+        out = []
+        for record, preds in zip(records, predictions):
+            evidence = {t: self.classifier.explain(record, t, k=EVIDENCE_WORDS, label=preds[t].label)
+                        for t in ("agency", "topic") if t in preds}
+            out.append((preds, evidence))
+        return out
+
+
+#: How many features are reported as evidence per decision.
+EVIDENCE_WORDS = 5
+
+
+def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord:
+    """What the classifier sees of a message: lemmas, clean text and municipality.
+
+    A municipality resolved with low confidence (a street alone, guessed to be in the
+    regional capital) is passed as a separate value (``"Курск?"``) so the model can
+    weigh the guess apart from a sure match.
+    """
+    municipality = None
+    if place is not None:
+        municipality = place.name if place.confidence >= 0.5 else place.name + "?"
+    return MessageRecord.from_normalized(doc, municipality)
+
+
+def _load_for_worker(path: str, entities: bool, max_length: int) -> Router:
+    return Router.load(path, entities=entities, max_length=max_length)

@@ -1,0 +1,140 @@
+"""Tests of curnlp.features / curnlp.models on a tiny synthetic corpus written for the tests."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from curnlp.errors import InvalidInput
+from curnlp.features import MessageRecord, MessageVectorizer, as_records
+from curnlp.models import Prediction, RoutingClassifier
+
+# (text, topic, group, agency-in-Kursk, agency-elsewhere)
+_TEMPLATES = [
+    ("Большая яма на дороге по улице {s}, машины ломают колеса", "Ямы на дорогах", "дороги", "Комитет дорожного хозяйства", "Администрация района"),
+    ("На улице {s} разбит асфальт, ямы глубокие, дорогу не ремонтируют", "Ямы на дорогах", "дороги", "Комитет дорожного хозяйства", "Администрация района"),
+    ("Не горит фонарь возле дома на улице {s}, вечером темно", "Освещение", "благоустройство", "Комитет городского хозяйства", "Администрация района"),
+    ("Уличное освещение не работает уже неделю, улица {s} без света", "Освещение", "благоустройство", "Комитет городского хозяйства", "Администрация района"),
+    ("Аварийное дерево у дома на улице {s} может упасть на провода", "Аварийные деревья", "благоустройство", "Комитет городского хозяйства", "Администрация района"),
+    ("Несанкционированная свалка мусора за гаражами на улице {s}", "Свалки", "экология", "Комитет природных ресурсов", "Комитет природных ресурсов"),
+    ("В квартире нет горячей воды, дом на улице {s}, управляющая компания молчит", "Водоснабжение", "ЖКХ", "Жилищная инспекция", "Жилищная инспекция"),
+    ("Холодные батареи, отопление не работает, дом {s}", "Отопление", "ЖКХ", "Жилищная инспекция", "Жилищная инспекция"),
+    ("В поликлинике на улице {s} невозможно записаться к врачу", "Поликлиники", "здравоохранение", "Комитет здравоохранения", "Комитет здравоохранения"),
+    ("Автобус по маршруту через улицу {s} не ходит по расписанию", "Общественный транспорт", "транспорт", "Департамент транспорта", "Администрация района"),
+]
+_STREETS = ["Ленина", "Гоголя", "Садовая", "Мира", "Советская", "Школьная"]
+_MUNIS = ["Курск", "Льговский район"]
+
+
+def _lemmas(text):
+    return tuple(w.strip(",.").lower().replace("ё", "е") for w in text.split() if w.strip(",."))
+
+
+@pytest.fixture(scope="module")
+def data():
+    rows = []
+    for ti, (tpl, topic, group, a_city, a_district) in enumerate(_TEMPLATES):
+        for si, street in enumerate(_STREETS):
+            muni = _MUNIS[(ti + si) % 2]
+            text = tpl.format(s=street)
+            rows.append({"text": text, "lemmas": _lemmas(text), "municipality": muni,
+                         "topic": topic, "group": group if si % 3 else None,  # a third without group
+                         "agency": a_city if muni == "Курск" else a_district})
+    return pd.DataFrame(rows)
+
+
+def _records(df):
+    return [{"lemmas": r.lemmas, "text": r.text, "municipality": r.municipality} for r in df.itertuples()]
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    clf = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3)
+    return clf.fit(_records(data), topic=data.topic, group=data.group, agency=data.agency)
+
+
+def test_records_accept_dicts_and_dataclasses():
+    recs = as_records([{"lemmas": ("яма",), "text": "Яма"}, MessageRecord(("фонарь",), "Фонарь", "Курск")])
+    assert recs[0].municipality is None and recs[1].municipality == "Курск"
+    with pytest.raises(InvalidInput):
+        as_records({"lemmas": ("яма",)})
+
+
+def test_shapes_and_probabilities(fitted, data):
+    recs = _records(data)
+    proba = fitted.predict_proba(recs)
+    assert set(proba) == {"topic", "group", "agency"}
+    for t, p in proba.items():
+        assert p.shape == (len(data), len(fitted.classes_[t]))
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)
+        assert (p >= 0).all()
+    preds = fitted.predict(recs)
+    assert len(preds) == len(data)
+    first = preds[0]["topic"]
+    assert isinstance(first, Prediction) and 0 < first.confidence <= 1
+    assert len(first.alternatives) == 2 and first.label not in [label for label, _ in first.alternatives]
+    assert first.alternatives[0][1] >= first.alternatives[1][1]
+    acc = np.mean([p["topic"].label == t for p, t in zip(preds, data.topic)])
+    assert acc > 0.9  # training data of a separable toy corpus
+
+
+def test_group_consistent_with_topic(fitted, data):
+    assert fitted.topic_to_group_["Ямы на дорогах"] == "дороги"
+    for p in fitted.predict(_records(data)):
+        assert fitted.topic_to_group_[p["topic"].label] == p["group"].label
+
+
+def test_agency_depends_on_municipality(fitted):
+    text = "Большая яма на дороге по улице Ленина, машины ломают колеса"
+    city = fitted.predict([{"lemmas": _lemmas(text), "text": text, "municipality": "Курск"}])[0]
+    village = fitted.predict([{"lemmas": _lemmas(text), "text": text, "municipality": "Льговский район"}])[0]
+    assert city["agency"].label == "Комитет дорожного хозяйства"
+    assert village["agency"].label == "Администрация района"
+
+
+@pytest.mark.parametrize("targets", [("agency",), ("group", "agency"), ("topic",)])
+def test_subset_of_targets(data, targets):
+    clf = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3)
+    clf.fit(_records(data), **{t: data[t] for t in targets})
+    assert clf.targets_ == tuple(t for t in ("topic", "group", "agency") if t in targets)
+    p = clf.predict(_records(data)[:2])
+    assert set(p[0]) == set(targets)
+
+
+def test_no_targets_rejected(data):
+    with pytest.raises(InvalidInput):
+        RoutingClassifier().fit(_records(data))
+
+
+def test_deterministic(data):
+    recs = _records(data)
+    kw = dict(topic=data.topic, group=data.group, agency=data.agency)
+    a = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3).fit(recs, **kw).predict_proba(recs)
+    b = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3).fit(recs, **kw).predict_proba(recs)
+    for t in a:
+        np.testing.assert_array_equal(a[t], b[t])
+
+
+def test_clone_and_params(fitted):
+    params = fitted.get_params()
+    assert params["cv"] == 3 and "vectorizer__min_df" in params
+    c = clone(fitted)
+    assert not hasattr(c, "heads_")
+    c.set_params(C=0.1, vectorizer__char_ngram_range=None)
+    assert c.C == 0.1 and c.vectorizer.char_ngram_range is None
+
+
+def test_explain_returns_real_features(fitted, data):
+    rec = _records(data)[0]
+    names = set(fitted.vectorizer_.get_feature_names_out())
+    ev = fitted.explain(rec, "topic", k=5)
+    assert 0 < len(ev) <= 5
+    assert all(n in names for n, _ in ev)
+    assert all(v > 0 for _, v in ev)
+    assert [v for _, v in ev] == sorted((v for _, v in ev), reverse=True)
+    ev_a = fitted.explain(rec, "agency", k=5)
+    assert all(n in set(fitted.agency_feature_names_) for n, _ in ev_a)
+
+
+def test_records_of_wrong_type_rejected(fitted):
+    with pytest.raises(InvalidInput):
+        fitted.predict([42])
