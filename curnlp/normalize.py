@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import html
 import re
-from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import razdel
 
@@ -26,9 +26,8 @@ from .errors import InvalidInput, describe
 __all__ = ["Token", "Placeholder", "Normalized", "normalize", "normalize_many", "clean_text", "STOP_WORDS"]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A razdel token of the clean text.
+class Token(NamedTuple):
+    """A razdel token of the clean text (an immutable named tuple: cheap to make by the million).
 
     ``start``/``stop`` are offsets in :attr:`Normalized.clean`; ``kind`` is one of
     ``word``, ``number``, ``placeholder`` (URL, EMAIL, PHONE) or ``punct`` (also
@@ -66,8 +65,7 @@ class Normalized:
     clean: str
     tokens: tuple[Token, ...]
     placeholders: tuple[Placeholder, ...]
-    _starts: array = field(repr=False)
-    _stops: array = field(repr=False)
+    _layers: tuple = field(repr=False)
 
     @property
     def lemmas(self) -> tuple[str, ...]:
@@ -82,8 +80,8 @@ class Normalized:
         if not 0 <= offset <= len(self.clean):
             raise IndexError(f"offset {offset} outside the clean text of length {len(self.clean)}")
         if offset == len(self.clean):
-            return self._stops[-1] if self.clean else len(self.original)
-        return self._starts[offset]
+            return _source(self._layers, len(self._layers), offset - 1)[1] if self.clean else len(self.original)
+        return _source(self._layers, len(self._layers), offset)[0]
 
     def span_to_original(self, start: int, stop: int) -> tuple[int, int]:
         """Original-text span covering the clean-text span ``[start, stop)``."""
@@ -92,13 +90,15 @@ class Normalized:
         if start == stop:
             at = self.to_original(start)
             return at, at
-        return self._starts[start], self._stops[stop - 1]
+        depth = len(self._layers)
+        return _source(self._layers, depth, start)[0], _source(self._layers, depth, stop - 1)[1]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Normalized):
             return NotImplemented
-        return (self.original, self.clean, self.tokens, self.placeholders, self._starts, self._stops) == (
-            other.original, other.clean, other.tokens, other.placeholders, other._starts, other._stops)
+        # the offset map is a function of the original text, so it needs no comparison
+        return (self.original, self.clean, self.tokens, self.placeholders) == (
+            other.original, other.clean, other.tokens, other.placeholders)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -126,55 +126,79 @@ def _load_stop_words() -> frozenset[str]:
 STOP_WORDS: frozenset[str] = _load_stop_words()
 
 # ---------------------------------------------------------------------------
-# Cleaning passes. Each pass rewrites (text, starts, stops) where starts[i]/stops[i]
-# is the original span of clean character i. A replacement is a sequence of pieces:
-# a str (new characters, each mapped to the whole match) or a (start, stop) range of
-# the current text that is kept with its own offsets.
+# Cleaning passes. Each pass rewrites the text with non-overlapping edits and records
+# them as a layer; offsets are mapped back through the layers only when asked (few
+# spans per message are), so a pass costs one join and no per-character bookkeeping.
+# A replacement is a sequence of pieces: a str (new characters, each mapped to the
+# whole match) or a (start, stop) range of the current text kept with its own offsets.
 # ---------------------------------------------------------------------------
 
 Piece = str | tuple[int, int]
 Edit = tuple[int, int, Sequence[Piece]]  # (start, stop, replacement pieces) in current text
+# a layer: (new-text start of every edit, per edit (new-text end, old start, old stop, kept ranges))
+Layer = tuple[list[int], list[tuple[int, int, int, tuple[tuple[int, int, int], ...]]]]
 
 
 class _Text:
-    __slots__ = ("text", "starts", "stops")
+    __slots__ = ("text", "layers")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = array("q", range(len(text)))
-        self.stops = array("q", range(1, len(text) + 1))
+        self.layers: list[Layer] = []
 
     def apply(self, edits: Iterable[Edit]) -> None:
         """Apply non-overlapping edits given left to right."""
-        text, starts, stops = self.text, self.starts, self.stops
+        text = self.text
         out: list[str] = []
-        new_starts = array("q")
-        new_stops = array("q")
-        pos = 0
-        changed = False
+        starts: list[int] = []
+        records = []
+        pos = new = 0
         for a, b, pieces in edits:
-            changed = True
             out.append(text[pos:a])
-            new_starts.extend(starts[pos:a])
-            new_stops.extend(stops[pos:a])
+            new += a - pos
+            starts.append(new)
+            kept = []
             for piece in pieces:
                 if isinstance(piece, str):
-                    if piece:
-                        out.append(piece)
-                        new_starts.extend([starts[a]] * len(piece))
-                        new_stops.extend([stops[b - 1]] * len(piece))
+                    out.append(piece)
+                    new += len(piece)
                 else:
                     s, e = piece
                     out.append(text[s:e])
-                    new_starts.extend(starts[s:e])
-                    new_stops.extend(stops[s:e])
+                    kept.append((new, s, e))
+                    new += e - s
+            records.append((new, a, b, tuple(kept)))
             pos = b
-        if not changed:
+        if not records:
             return
         out.append(text[pos:])
-        new_starts.extend(starts[pos:])
-        new_stops.extend(stops[pos:])
-        self.text, self.starts, self.stops = "".join(out), new_starts, new_stops
+        self.text = "".join(out)
+        self.layers.append((starts, records))
+
+    def source(self, start: int, stop: int) -> tuple[int, int]:
+        """Original span of the current-text span [start, stop) (non-empty)."""
+        depth = len(self.layers)
+        return _source(self.layers, depth, start)[0], _source(self.layers, depth, stop - 1)[1]
+
+
+def _source(layers: Sequence[Layer], depth: int, i: int) -> tuple[int, int]:
+    """Original (start, stop) of character ``i`` of the text after ``depth`` layers."""
+    while depth > 0:
+        starts, records = layers[depth - 1]
+        j = bisect_right(starts, i) - 1
+        if j >= 0:
+            end, a, b, kept = records[j]
+            if i >= end:
+                i = b + (i - end)
+            else:
+                for at, s, e in kept:
+                    if at <= i < at + (e - s):
+                        i = s + (i - at)
+                        break
+                else:  # a new character: it stands for the whole match
+                    return _source(layers, depth - 1, a)[0], _source(layers, depth - 1, b - 1)[1]
+        depth -= 1
+    return i, i + 1
 
 
 def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Sequence[Piece]]):
@@ -283,7 +307,7 @@ def _contacts(t: _Text, found: list[tuple[str, int, int]]) -> None:
         before = " " if a > 0 and text[a - 1].isalnum() else ""
         after = " " if b < len(text) and text[b].isalnum() else ""
         edits.append((a, b, (before + PLACEHOLDERS[kind] + after,)))
-        found.append((kind, t.starts[a], t.stops[b - 1]))
+        found.append((kind, *t.source(a, b)))
     t.apply(edits)
 
 
@@ -313,9 +337,8 @@ def _clean(text: str) -> tuple[_Text, tuple[Placeholder, ...]]:
     # strip both ends
     s = t.text
     lead = len(s) - len(s.lstrip())
-    trail = len(s.rstrip())
-    if lead or trail < len(s):
-        t.text, t.starts, t.stops = s[lead:trail], t.starts[lead:trail], t.stops[lead:trail]
+    trail = max(lead, len(s.rstrip()))
+    t.apply(edit for edit in ((0, lead, ()), (trail, len(s), ())) if edit[0] < edit[1])
     placeholders = tuple(sorted(
         (Placeholder(kind, text[a:b], a, b) for kind, a, b in found), key=lambda p: p.start))
     return t, placeholders
@@ -369,16 +392,15 @@ def normalize(text: str) -> Normalized:
     placeholder_spans = {(p.start, p.stop): p.kind for p in placeholders}
     tokens = []
     for start, stop, word in _tokenize(clean):
-        if placeholder_spans and word in _PLACEHOLDER_WORDS and (
-                t.starts[start], t.stops[stop - 1]) in placeholder_spans:
+        if placeholder_spans and word in _PLACEHOLDER_WORDS and t.source(start, stop) in placeholder_spans:
             tokens.append(Token(word, start, stop, word.lower(), False, "placeholder"))
             continue
-        lem, is_stop, kind = _word_info(word)
-        tokens.append(Token(word, start, stop, lem, is_stop, kind))
-    return Normalized(original, clean, tuple(tokens), placeholders, t.starts, t.stops)
+        tokens.append(_new_token(Token, (word, start, stop) + _word_info(word)))
+    return Normalized(original, clean, tuple(tokens), placeholders, tuple(t.layers))
 
 
 _PLACEHOLDER_WORDS = frozenset(PLACEHOLDERS.values())
+_new_token = tuple.__new__  # Token(*fields) without the Python-level __new__
 _CHUNK = re.compile(r"\S+")
 _SIMPLE_CHUNK = re.compile(r"([^\W\d_]+)([,.;:!?)]?)|\d+")
 
