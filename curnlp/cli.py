@@ -43,10 +43,15 @@ def _labels(args: argparse.Namespace) -> dict[str, str | None]:
             "agency": args.agency_column}
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars on stderr: only on a terminal, never with --quiet."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from .training import train
     router = train(args.data, **_labels(args), region=args.region, folds=args.folds, random_state=args.seed,
-                   min_examples=args.min_examples, rare=args.rare, progress=not args.quiet)
+                   min_examples=args.min_examples, rare=args.rare, progress=_progress(args))
     path = router.save(args.output)
     metrics = (router.manifest.get("metrics") or {}).get("cross_validation") or {}
     for target, m in metrics.items():
@@ -60,7 +65,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .router import Router
     from .training import evaluate
     router = Router.load(args.model, entities=False)
-    report = evaluate(router, args.data, **_labels(args))
+    report = evaluate(router, args.data, **_labels(args), progress=_progress(args))
     print(report)
     if args.html:
         report.to_html(args.html)
@@ -95,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a bundle on a labelled archive")
     _add_label_columns(p)
     p.add_argument("-o", "--output", required=True, help="bundle directory to write")
-    p.add_argument("--region", default="kursk", help="region pack name or JSON file (default: kursk)")
+    p.add_argument("--region", default=None,
+                   help="region pack name (kursk) or JSON file, for municipality features (default: none)")
     p.add_argument("--folds", type=int, default=5, help="grouped CV folds for the manifest metrics (0: skip)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--min-examples", type=int, default=2, help="classes with fewer rows are rare (default: 2)")
@@ -108,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="bundle directory")
     _add_label_columns(p)
     p.add_argument("--html", help="also write an HTML report with charts here")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_evaluate)
 
     p = sub.add_parser("normalize", help="clean, tokenize and lemmatize one message (JSON out)")

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from . import bundle as _bundle
 from .entities import Entity, extract_entities_many
 from .features import MessageRecord
-from .models import Prediction
-from .errors import InvalidInput, describe
+from .models import Prediction, _apply_top1, _softmax
+from .errors import CorruptModel, InvalidInput, describe
 from .locations import Location, extract_locations
 from .normalize import Normalized, normalize
 from .regions import MunicipalityMatch, Region, load_region, resolve_municipality
@@ -100,7 +102,8 @@ class Router:
     manifest : mapping
         The bundle manifest (id, labels, metrics, review threshold).
     region : Region or str
-        Region pack used for locations and municipality (default: the manifest's).
+        Region pack used for locations and municipality (default: the manifest's; a
+        manifest with ``"region": null`` has none: no locations, municipality None).
     entities : bool
         Run Natasha NER (persons, organizations, locations). ``False`` is the fast mode.
     max_length : int
@@ -115,29 +118,58 @@ class Router:
             raise ValueError(f"max_length must be positive, got {max_length}")
         self.classifier = classifier
         self.manifest = dict(manifest)
-        self.region = region if isinstance(region, Region) else load_region(region or self.manifest.get("region") or "kursk")
+        self.region = region_of(region, self.manifest)
         self.entities = entities
         self.max_length = max_length
         self.path = path
         self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
         self.review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
+        #: per head, its weights transposed C-contiguous (see _predict_explain); None: use the public API
+        self._weights = ({t: np.ascontiguousarray(h.coef_.T) for t, h in classifier.heads_.items()}
+                         if _one_pass_ok(classifier) else None)
 
     # -- loading and saving ---------------------------------------------------
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None, *, entities: bool = True,
-             max_length: int = MAX_LENGTH) -> "Router":
+             max_length: int = MAX_LENGTH, warm_up: bool = True) -> "Router":
         """Load a bundle written by :meth:`save` (default: the shipped Kursk model).
+
+        With ``warm_up`` (the default) the shared pymorphy3 analyzer and, when
+        ``entities`` is on, the NER model are built here (see :meth:`warm_up`), so the
+        first :meth:`route` is as fast as the others; ``warm_up=False`` defers them to
+        the first call.
 
         Raises ModelNotFound, CorruptModel or IncompatibleModel (see :mod:`curnlp.bundle`).
         """
         where = Path(path) if path is not None else DEFAULT_MODEL
         t0 = time.perf_counter()
         loaded = _bundle.read_bundle(where)
+        if "classifier" not in loaded.objects:
+            raise CorruptModel(f"bundle {where} has no classifier.joblib in its manifest")
         router = cls(loaded.objects["classifier"], loaded.manifest, entities=entities,
                      max_length=max_length, path=where)
-        log.info("curnlp: loaded model %s from %s in %.2f s", router.id, where, time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        if warm_up:
+            router.warm_up()
+        log.info("curnlp: loaded model %s (curnlp %s, bundle format %s) from %s in %.2f s, warm-up %.2f s",
+                 router.id, router.manifest.get("versions", {}).get("curnlp", "?"),
+                 router.manifest.get("format_version"), where, t1 - t0, time.perf_counter() - t1)
         return router
+
+    def warm_up(self) -> "Router":
+        """Build what the first :meth:`route` would otherwise build lazily (the shared
+        pymorphy3 analyzer, the NER model when ``entities`` is on, scikit-learn's code
+        paths) by routing a built-in sample message; returns ``self``. Thread-safe and
+        cheap to repeat (the shared objects are built once per process)."""
+        from .entities import NER
+        from .morph import analyzer
+
+        analyzer()
+        if self.entities:
+            NER.shared()
+        self.route(_WARM_UP_MESSAGE)
+        return self
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write this router's model as a bundle directory; returns its path."""
@@ -159,7 +191,7 @@ class Router:
         return tuple(t for t in TARGETS if t in self.classifier.targets_)
 
     def __repr__(self) -> str:
-        return f"Router(model={self.id!r}, targets={self.targets}, region={self.region.name!r}, entities={self.entities})"
+        return f"Router(model={self.id!r}, targets={self.targets}, region={self.region.name if self.region else None!r}, entities={self.entities})"
 
     def __reduce__(self):
         # worker processes rebuild the router from its bundle rather than pickling models
@@ -239,8 +271,9 @@ class Router:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
-        locations = [extract_locations(doc, self.region) for doc in docs]
-        places = [resolve_municipality(locs, self.region) for locs in locations]
+        # no region pack: no gazetteer, so no locations and no municipality
+        locations = [extract_locations(doc, self.region) if self.region else [] for doc in docs]
+        places = [resolve_municipality(locs, self.region) if self.region else None for locs in locations]
         entities = extract_entities_many(docs) if self.entities else [[] for _ in docs]
         decisions = self._classify(docs, places)
         out = []
@@ -255,11 +288,13 @@ class Router:
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:
-        return self.region.groups.get(group.label) if group is not None else None
+        return self.region.groups.get(group.label) if group is not None and self.region else None
 
     def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None]
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         records = [to_record(doc, place) for doc, place in zip(docs, places)]
+        if self._weights is not None:
+            return _predict_explain(self.classifier, records, EVIDENCE_WORDS, self._weights)
         predictions = self.classifier.predict(records)
         out = []
         for record, preds in zip(records, predictions):
@@ -268,6 +303,10 @@ class Router:
             out.append((preds, evidence))
         return out
 
+
+#: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).
+_WARM_UP_MESSAGE = ("<p>Иванова Мария Петровна: на ул. Ленина, д. 5 в г. Курске и в д. Духовец Курского р-на "
+                    "третий день нет воды&nbsp;!</p>")
 
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
@@ -284,6 +323,103 @@ def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord
     if place is not None:
         municipality = place.name if place.confidence >= 0.5 else place.name + "?"
     return MessageRecord.from_normalized(doc, municipality)
+
+
+_ONE_PASS_ATTRS = ("vectorizer_", "heads_", "classes_", "targets_", "text_feature_names_")
+
+
+def _one_pass_ok(classifier: Any) -> bool:
+    """Whether :func:`_predict_explain` can stand in for ``predict`` + ``explain``."""
+    from .models import RoutingClassifier
+    return type(classifier) is RoutingClassifier and all(hasattr(classifier, a) for a in _ONE_PASS_ATTRS)
+
+
+def _evidence(X: Any, row: int, coef: np.ndarray, j: int, names: np.ndarray, k: int) -> list[tuple[str, float]]:
+    """``RoutingClassifier.explain`` on row ``row`` of an already computed feature matrix."""
+    a, b = X.indptr[row], X.indptr[row + 1]
+    indices, data = X.indices[a:b], X.data[a:b]
+    contrib = data * coef[j, indices]
+    order = np.argsort(-contrib)[:k]
+    return [(str(names[indices[i]]), float(contrib[i])) for i in order if contrib[i] > 0]
+
+
+def _head_proba(head: Any, X: Any, weights_t: np.ndarray) -> np.ndarray:
+    """``head.predict_proba(X)`` with the transposed weights precomputed: scipy would copy
+    ``coef_.T`` into a C-contiguous array on every call (2-3 MB, ~0.3 ms per head); the
+    product itself is the same ``csr_matvecs`` call on the same numbers."""
+    d = np.asarray(X @ weights_t, np.float64) + head.intercept_
+    return _apply_top1(_softmax(d, head.temperature_), head.top1_)
+
+
+def _predict_explain(clf: Any, records: list[MessageRecord], k: int, weights: Mapping[str, np.ndarray]
+                     ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
+    """``clf.predict(records)`` and ``clf.explain(record, t, k, label)`` for the agency and
+    the topic, computed from ONE feature matrix.
+
+    ``predict`` + two ``explain`` calls vectorize each message four times and run the
+    heads three times; this does it once (3x less classifier time per message). The
+    arithmetic is the same operations on the same rows, so the result is identical;
+    ``tests/test_threads.py`` checks it against the public methods. (Belongs in
+    :class:`curnlp.models.RoutingClassifier` as a ``predict(..., explain=k)``; kept here
+    until that exists.)
+    """
+    X = clf.vectorizer_.transform(records)
+    heads = clf.heads_
+    proba: dict[str, np.ndarray] = {}
+    if "topic" in heads:
+        proba["topic"] = _head_proba(heads["topic"], X, weights["topic"])
+    if "group" in heads:
+        direct = _head_proba(heads["group"], X, weights["group"])
+        proba["group"] = _apply_top1(clf._group_proba(proba.get("topic"), direct), clf.group_top1_)
+    A = None
+    if "agency" in heads:
+        S = proba[clf.stack_target_] if clf.stack_target_ is not None else None
+        A = clf._agency_features(X, records, S)
+        proba["agency"] = _head_proba(heads["agency"], A, weights["agency"])
+    idx = clf._decide(proba)
+    top = 3
+    order = {t: np.argsort(-p, axis=1, kind="stable")[:, :top] for t, p in proba.items()}
+    Xc = X.tocsr()
+    Ac = A.tocsr() if A is not None else None
+    out = []
+    for i in range(len(records)):
+        preds: dict[str, Prediction] = {}
+        for t, p in proba.items():
+            c = clf.classes_[t]
+            j = idx[t][i]
+            alts = [(str(c[m]), float(p[i, m])) for m in order[t][i] if m != j]
+            preds[t] = Prediction(str(c[j]), float(p[i, j]), alts[:top - 1])
+        evidence = {}
+        for t in ("agency", "topic"):
+            if t not in preds:
+                continue
+            head = heads[t]
+            label = preds[t].label
+            j = int(np.searchsorted(head.classes_, label))
+            if j >= len(head.classes_) or head.classes_[j] != label:
+                raise InvalidInput(f"unknown {t} label {label!r}")
+            if t == "agency":
+                evidence[t] = _evidence(Ac, i, head.coef_, j, clf.agency_feature_names_, k)
+            else:
+                evidence[t] = _evidence(Xc, i, head.coef_, j, clf.text_feature_names_, k)
+        out.append((preds, evidence))
+    return out
+
+
+def region_of(region: Region | str | None, manifest: Mapping[str, Any]) -> Region | None:
+    """The region pack of a Router: ``region`` when given, else the pack embedded in the
+    manifest (``region_pack``), else the one it names; ``"region": null`` means none (no
+    locations, no municipality); a manifest without the key predates that and means Kursk."""
+    if region is not None:
+        return load_region(region)
+    if isinstance(manifest.get("region_pack"), dict):
+        import json
+        from .regions import _parse_pack
+        return _parse_pack(json.dumps(manifest["region_pack"], ensure_ascii=False),
+                           f"bundle manifest (region {manifest.get('region')!r})")
+    if "region" in manifest and manifest["region"] is None:
+        return None
+    return load_region(manifest.get("region") or "kursk")
 
 
 def _load_for_worker(path: str, entities: bool, max_length: int) -> Router:

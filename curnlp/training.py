@@ -6,12 +6,15 @@ aside) always fall in the same fold, so a duplicate never sits on both sides.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
+import json
 import logging
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -43,24 +46,56 @@ class Prepared:
     records: list[MessageRecord]
     municipalities: list[str | None]
     groups: np.ndarray  # duplicate groups for grouped folds
+    #: False where nothing is left of a message after cleaning (no word or number)
+    has_words: np.ndarray | None = None
 
 
-def prepare(texts: Sequence[str], region: Region | str | None = "kursk", progress: bool = False) -> Prepared:
-    """Normalize, locate and resolve every text into a classifier record."""
+def _load_region(region: Region | str | os.PathLike[str] | None) -> Region | None:
+    """A region pack, or None for "no pack" (no locations, no municipality)."""
+    return None if region is None else load_region(region)
+
+
+def prepare(texts: Sequence[str], region: Region | str | None = None, progress: bool = False) -> Prepared:
+    """Normalize, locate and resolve every text into a classifier record.
+
+    With ``region=None`` no gazetteer is used: no locations are looked for and every
+    record's municipality is None (the agency model then learns from the text alone).
+    """
     from .router import to_record
-    reg = load_region(region or "kursk")
-    records, munis = [], []
+    reg = _load_region(region)
+    records, munis, words = [], [], []
     iterator: Iterable[str] = texts
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(texts, desc="preparing", unit="msg")
     for text in iterator:
         doc = normalize(text)
-        place = resolve_municipality(extract_locations(doc, reg), reg)
+        place = resolve_municipality(extract_locations(doc, reg), reg) if reg is not None else None
         records.append(to_record(doc, place))
         munis.append(place.name if place else None)
+        words.append(any(t.kind != "punct" for t in doc.tokens))
     keys = [" ".join(r.text.lower().split()) for r in records]
-    return Prepared(records, munis, pd.factorize(pd.Series(keys))[0])
+    return Prepared(records, munis, pd.factorize(pd.Series(keys, dtype=object))[0], np.array(words, dtype=bool))
+
+
+def _prepare_corpus(corpus: LabelledCorpus, region: Region | None, progress: bool
+                    ) -> tuple[LabelledCorpus, Prepared]:
+    """:func:`prepare` the corpus and drop the rows that have no words after cleaning
+    (markup only, punctuation only), noting them in ``corpus.problems``."""
+    prepared = prepare(corpus.texts, region, progress)
+    keep = prepared.has_words
+    if keep is None or keep.all():
+        return corpus, prepared
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        raise CorpusError("no message has any word left after cleaning (markup, links and punctuation removed)")
+    problems = corpus.problems + [f"{int((~keep).sum())} row(s) with no words after cleaning (markup or "
+                                  "punctuation only) were skipped"]
+    corpus = LabelledCorpus([corpus.texts[i] for i in idx], {t: [v[i] for i in idx] for t, v in corpus.labels.items()},
+                            corpus.columns, corpus.sha256, problems)
+    prepared = Prepared([prepared.records[i] for i in idx], [prepared.municipalities[i] for i in idx],
+                        pd.factorize(prepared.groups[idx])[0], keep[idx])
+    return corpus, prepared
 
 
 # ---------------------------------------------------------------------------- reports
@@ -74,6 +109,8 @@ class TargetReport:
     y_pred: np.ndarray
     confidence: np.ndarray
     municipality: np.ndarray
+    #: the message texts (for error analysis), when known
+    text: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -108,17 +145,60 @@ class TargetReport:
                 .reset_index(drop=True))
 
     def confused_pairs(self, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most frequent (true, predicted) mistakes with their count and the
+        share of the true class's messages they take."""
         wrong = ~self.correct
         pairs = pd.DataFrame({"true": self.y_true[wrong], "predicted": self.y_pred[wrong]})
-        return (pairs.value_counts().rename("count").reset_index().head(k))
+        if pairs.empty:
+            return pd.DataFrame({"true": [], "predicted": [], "count": [], "share_of_true": []})
+        out = pairs.value_counts().rename("count").reset_index().head(k)
+        support = pd.Series(self.y_true).value_counts()
+        out["share_of_true"] = out["count"] / out["true"].map(support).to_numpy()
+        return out
+
+    def errors(self, k: int = 20) -> pd.DataFrame:
+        """The ``k`` most confident mistakes: text (when known), true and predicted label,
+        confidence and municipality."""
+        wrong = np.flatnonzero(~self.correct)
+        wrong = wrong[np.argsort(-self.confidence[wrong], kind="stable")][:k]
+        out = pd.DataFrame({"true": self.y_true[wrong], "predicted": self.y_pred[wrong],
+                            "confidence": self.confidence[wrong], "municipality": self.municipality[wrong]})
+        if self.text is not None:
+            out.insert(0, "text", self.text[wrong])
+        return out
+
+    def calibration(self, bins: int = 10) -> pd.DataFrame:
+        """Reliability table: per equal-width confidence bin, the messages, their mean
+        confidence and their accuracy (a calibrated model has accuracy ≈ confidence)."""
+        edges = np.linspace(0, 1, bins + 1)
+        which = np.minimum((self.confidence * bins).astype(int), bins - 1)
+        rows = []
+        for b in range(bins):
+            mask = which == b
+            rows.append({"bin": f"{edges[b]:.1f}–{edges[b + 1]:.1f}", "low": edges[b], "high": edges[b + 1],
+                         "count": int(mask.sum()),
+                         "confidence": float(self.confidence[mask].mean()) if mask.any() else np.nan,
+                         "accuracy": float(self.correct[mask].mean()) if mask.any() else np.nan})
+        return pd.DataFrame(rows)
 
 
 @dataclass
 class Report:
     """What :func:`evaluate` and :func:`cross_validate` return.
 
-    ``targets`` maps each evaluated target to its :class:`TargetReport`; ``info`` holds
-    facts of the run (folds, rows, seconds). ``str(report)`` prints the summary table.
+    ``targets`` maps each evaluated target to its :class:`TargetReport` (held-out labels,
+    predictions, confidences and municipalities); ``info`` holds facts of the run (kind,
+    folds, rows, seconds). ``str(report)`` prints the summary; in Jupyter the report shows
+    as a table.
+
+    Examples
+    --------
+    >>> report = cross_validate(df, text="text", group="group", agency="agency")  # doctest: +SKIP
+    >>> print(report)                            # accuracy, F1, ECE, coverage per target
+    >>> report.to_frame()                        # per-class precision / recall / F1 / support
+    >>> report.confused_pairs("agency")          # the most frequent mistakes
+    >>> report.plot_calibration()                # reliability diagram
+    >>> report.to_html("report.html")            # everything in one self-contained page
     """
 
     targets: dict[str, TargetReport]
@@ -128,21 +208,51 @@ class Report:
         """``{target: metrics}`` (see :meth:`TargetReport.metrics`)."""
         return {t: r.metrics() for t, r in self.targets.items()}
 
+    def summary_frame(self) -> pd.DataFrame:
+        """:meth:`summary` as a table: one row per target."""
+        return pd.DataFrame(self.summary()).T.rename_axis("target")
+
+    def metric(self, name: str, target: str = "agency") -> float:
+        """One figure, e.g. ``report.metric("accuracy", "group")``."""
+        return self._target(target).metrics()[name]
+
     def to_frame(self) -> pd.DataFrame:
         """Per-class precision, recall, F1 and support for every target."""
         return pd.concat([r.per_class() for r in self.targets.values()], ignore_index=True)
 
-    def by_municipality(self, target: str = "agency") -> pd.DataFrame:
-        """Accuracy and count of ``target`` per resolved municipality (None = unresolved)."""
-        r = self.targets[target]
-        frame = pd.DataFrame({"municipality": pd.Series(r.municipality).fillna("(не определено)"),
-                              "correct": r.correct})
-        return (frame.groupby("municipality")["correct"].agg(["count", "mean"])
-                .rename(columns={"mean": "accuracy"}).sort_values("count", ascending=False))
+    def _target(self, target: str | None) -> TargetReport:
+        if target is None:
+            target = next(t for t in ("agency", "group", "topic") if t in self.targets)
+        if target not in self.targets:
+            raise KeyError(f"no {target!r} in this report; it has {list(self.targets)}")
+        return self.targets[target]
 
-    def coverage(self, target: str = "agency") -> pd.DataFrame:
+    def confused_pairs(self, target: str | None = None, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most frequent (true, predicted) mistakes of ``target`` (default: the agency,
+        else the last target present)."""
+        return self._target(target).confused_pairs(k)
+
+    def errors(self, target: str | None = None, k: int = 20) -> pd.DataFrame:
+        """The ``k`` most confident mistakes of ``target`` (see :meth:`TargetReport.errors`)."""
+        return self._target(target).errors(k)
+
+    def calibration(self, target: str | None = None, bins: int = 10) -> pd.DataFrame:
+        """Reliability table of ``target`` (see :meth:`TargetReport.calibration`)."""
+        return self._target(target).calibration(bins)
+
+    def by_municipality(self, target: str | None = None) -> pd.DataFrame:
+        """Accuracy, count and mean confidence of ``target`` per resolved municipality
+        (``(не определено)`` = none resolved, always the case without a region pack)."""
+        r = self._target(target)
+        frame = pd.DataFrame({"municipality": pd.Series(r.municipality, dtype=object).fillna("(не определено)"),
+                              "correct": r.correct, "confidence": r.confidence})
+        out = frame.groupby("municipality").agg(count=("correct", "size"), accuracy=("correct", "mean"),
+                                                confidence=("confidence", "mean"))
+        return out.sort_values("count", ascending=False, kind="stable")
+
+    def coverage(self, target: str | None = None) -> pd.DataFrame:
         """The accuracy–coverage curve: routing only messages with confidence ≥ threshold."""
-        r = self.targets[target]
+        r = self._target(target)
         cov, acc, thr = coverage_curve(r.confidence, r.correct)
         return pd.DataFrame({"coverage": cov, "accuracy": acc, "threshold": thr})
 
@@ -156,13 +266,15 @@ class Report:
                             f"(cov {m['coverage_at_85_accuracy']:.2f})")
         return "\n".join(rows)
 
-    # -- plots -------------------------------------------------------------
-    def plot_confusion(self, target: str = "agency", top: int = 12, ax=None):
-        """Confusion matrix of the ``top`` most frequent true classes (rows normalized)."""
-        import matplotlib
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-        r = self.targets[target]
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(_describe_info(self.info))}</p>"
+                + self.summary_frame().to_html(float_format="%.3f"))
+
+    # -- plots (matplotlib figures built without pyplot: no global state, any backend) --
+    def plot_confusion(self, target: str | None = None, top: int = 12, ax=None):
+        """Confusion matrix of the ``top`` most frequent true classes (rows normalized);
+        predictions outside them fall in the last column. Returns the Figure."""
+        r = self._target(target)
         labels = list(pd.Series(r.y_true).value_counts().index[:top])
         index = {label: i for i, label in enumerate(labels)}
         m = np.zeros((len(labels), len(labels) + 1))
@@ -170,58 +282,111 @@ class Report:
             if t in index:
                 m[index[t], index.get(p, len(labels))] += 1
         m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 7.5))
-        ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
+        fig, ax = _axes(ax, (9, 7.5))
+        image = ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                if m[i, j] >= 0.05:
+                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                            color="white" if m[i, j] > 0.6 else "black")
         short = [_short(label) for label in labels]
         ax.set_xticks(range(len(labels) + 1), short + ["(прочие)"], rotation=75, ha="right", fontsize=7)
         ax.set_yticks(range(len(labels)), short, fontsize=7)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title(f"{target}: confusion of the {len(labels)} most frequent classes (row-normalized)")
-        ax.figure.tight_layout()
-        return ax.figure
+        ax.set_title(f"{r.target}: confusion of the {len(labels)} most frequent classes (row-normalized)")
+        fig.colorbar(image, ax=ax, fraction=0.04)
+        fig.tight_layout()
+        return fig
 
     def plot_coverage(self, target: str | None = None, ax=None):
-        """Accuracy against coverage for each target (or one), with the 85% line."""
-        import matplotlib
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4.5))
-        for t in [target] if target else list(self.targets):
+        """Accuracy against coverage for each target (or one), with the 85% line. Returns the Figure."""
+        fig, ax = _axes(ax, (6.5, 4.5))
+        for t in [self._target(target).target] if target else list(self.targets):
             curve = self.coverage(t)
             ax.plot(curve["coverage"], curve["accuracy"], label=t)
         ax.axhline(REVIEW_ACCURACY, color="grey", lw=0.8, ls="--")
         ax.set_xlabel("coverage (share of messages routed automatically)")
         ax.set_ylabel("accuracy of routed messages")
+        ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.01)
         ax.legend()
         ax.set_title("accuracy–coverage")
-        ax.figure.tight_layout()
-        return ax.figure
+        fig.tight_layout()
+        return fig
+
+    def plot_calibration(self, target: str | None = None, bins: int = 10, ax=None):
+        """Reliability diagram: accuracy against mean confidence per confidence bin for each
+        target (or one); the diagonal is perfect calibration, the legend gives the ECE and
+        the marker area the number of messages in the bin. Returns the Figure."""
+        fig, ax = _axes(ax, (5.5, 5))
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
+        for t in [self._target(target).target] if target else list(self.targets):
+            r = self.targets[t]
+            table = r.calibration(bins).dropna()
+            ece = expected_calibration_error(r.confidence, r.correct)
+            ax.plot(table["confidence"], table["accuracy"], marker="o", ms=3, label=f"{t} (ECE {ece:.3f})")
+            ax.scatter(table["confidence"], table["accuracy"], s=300 * table["count"] / max(r.n, 1), alpha=0.3)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("mean confidence in bin")
+        ax.set_ylabel("accuracy in bin")
+        ax.set_title("calibration (reliability diagram)")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        return fig
 
     def to_html(self, path: str | os.PathLike[str]) -> str:
-        """Write a self-contained HTML report (tables + PNG charts inline); returns the path."""
-        import matplotlib.pyplot as plt
-        parts = [f"<h1>curnlp evaluation</h1><p>{html.escape(str(self.info))}</p>",
-                 pd.DataFrame(self.summary()).T.to_html(float_format="%.3f")]
-        figures = [self.plot_coverage()] + [self.plot_confusion(t) for t in self.targets]
-        for fig in figures:
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90)
-            plt.close(fig)
-            parts.append(f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
+        """Write a self-contained HTML report: the summary, the accuracy–coverage and
+        calibration charts, per target a confusion matrix, the most-confused pairs, the
+        per-class table and the accuracy per municipality (PNG charts inline as base64).
+        Returns the path."""
+        parts = ["<h1>curnlp evaluation</h1>", f"<p>{html.escape(_describe_info(self.info))}</p>",
+                 "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
+                 _png(self.plot_coverage()), _png(self.plot_calibration())]
         for t, r in self.targets.items():
-            parts.append(f"<h2>{html.escape(t)}: most confused pairs</h2>" + r.confused_pairs().to_html(index=False))
-            parts.append(f"<h2>{html.escape(t)}: per class</h2>" + r.per_class().to_html(index=False,
-                                                                                       float_format="%.3f"))
+            parts.append(f"<h2>{html.escape(t)}</h2>")
+            parts.append(_png(self.plot_confusion(t)))
+            parts.append(f"<h3>{html.escape(t)}: most confused pairs</h3>"
+                         + r.confused_pairs().to_html(index=False, float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: calibration</h3>"
+                         + r.calibration().drop(columns=["low", "high"]).to_html(index=False, float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: per municipality</h3>"
+                         + self.by_municipality(t).to_html(float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: per class</h3>"
+                         + r.per_class().to_html(index=False, float_format="%.3f"))
         page = ("<!doctype html><html><head><meta charset='utf-8'><title>curnlp report</title>"
                 "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
-                "td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>" + "".join(parts) + "</body></html>")
+                "td,th{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style></head><body>"
+                + "\n".join(parts) + "</body></html>")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(page)
         return str(path)
+
+
+def _describe_info(info: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in info.items())
+
+
+def _axes(ax, figsize):
+    """(figure, axes): the given axes' figure, or a new pyplot-free Figure."""
+    if ax is not None:
+        return ax.figure, ax
+    import sys
+    from matplotlib.figure import Figure
+    if "ipykernel" in sys.modules:  # let Jupyter's inline backend register its Figure display
+        try:
+            import matplotlib.pyplot  # noqa: F401
+        except Exception:  # pragma: no cover - display only
+            pass
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def _png(fig, dpi: int = 90) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
 def _short(label: str, width: int = 40) -> str:
@@ -231,29 +396,64 @@ def _short(label: str, width: int = 40) -> str:
 # ------------------------------------------------------------------------ the API
 
 def _corpus(data, text, topic, group, agency, min_examples, rare) -> LabelledCorpus:
-    return load_corpus(data, text=text, topic=topic, group=group, agency=agency,
-                       min_examples=min_examples, rare=rare)
+    """The validated corpus for training: every label column must have two classes or more."""
+    corpus = load_corpus(data, text=text, topic=topic, group=group, agency=agency,
+                         min_examples=min_examples, rare=rare)
+    for target, values in corpus.labels.items():
+        distinct = {v for v in values if v is not None}
+        if len(distinct) < 2:
+            raise CorpusError(f"label column {corpus.columns[target]!r} ({target}) has a single class "
+                              f"{next(iter(distinct))!r}" + (" after merging the rare classes" if rare == "other" else "")
+                              + f": nothing to learn; drop {target}= or lower min_examples")
+    return corpus
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    valid = sorted(set(RoutingClassifier().get_params()) - {"random_state"})
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise TypeError(f"unknown option(s) {unknown}; RoutingClassifier takes {valid}")
+
+
+_prepared_cache: dict[tuple, tuple[LabelledCorpus, Prepared]] = {}
+
+
+def _prepared(corpus: LabelledCorpus, region: Region | None, progress: bool) -> tuple[LabelledCorpus, Prepared]:
+    """:func:`_prepare_corpus`, remembered for the last two corpora, so that ``train`` after
+    ``cross_validate`` on the same data does not normalize everything again."""
+    digest = hashlib.sha256("\x1e".join(corpus.texts).encode("utf-8")).hexdigest()
+    key = (digest, corpus.sha256, None if region is None else (region.name, region.source, id(region)))
+    hit = _prepared_cache.get(key)
+    if hit is None:
+        hit = _prepare_corpus(corpus, region, progress)
+        while len(_prepared_cache) >= 2:
+            _prepared_cache.pop(next(iter(_prepared_cache)))
+        _prepared_cache[key] = hit
+    return hit
 
 
 def _target_report(target: str, truth: Sequence[str | None], pred: Sequence[str], conf: Sequence[float],
-                   munis: Sequence[str | None]) -> TargetReport:
-    has = np.array([t is not None for t in truth])
+                   munis: Sequence[str | None], texts: Sequence[str] | None = None) -> TargetReport:
+    has = np.array([t is not None for t in truth], dtype=bool)
     return TargetReport(target, np.asarray(truth, dtype=object)[has].astype(str),
                         np.asarray(pred, dtype=object)[has].astype(str), np.asarray(conf, dtype=float)[has],
-                        np.asarray(munis, dtype=object)[has])
+                        np.asarray(munis, dtype=object)[has],
+                        None if texts is None else np.asarray(texts, dtype=object)[has])
 
 
 def _folds(prepared: Prepared, folds: int, random_state: int):
     n_groups = len(np.unique(prepared.groups))
-    if folds < 2 or folds > n_groups:
-        raise CorpusError(f"cannot make {folds} folds from {n_groups} distinct texts")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise CorpusError(f"folds must be an integer ≥ 2, not {folds!r}")
+    if folds > n_groups:
+        raise CorpusError(f"cannot make {folds} folds from {n_groups} distinct texts; use fewer folds")
     return GroupKFold(folds, shuffle=True, random_state=random_state).split(prepared.records, groups=prepared.groups)
 
 
 def _cross_validate_prepared(corpus: LabelledCorpus, prepared: Prepared, folds: int, random_state: int,
                              options: Mapping[str, Any], progress: bool = False) -> Report:
     n = len(corpus)
-    pred = {t: np.empty(n, dtype=object) for t in corpus.labels}
+    pred = {t: np.full(n, "", dtype=object) for t in corpus.labels}
     conf = {t: np.zeros(n) for t in corpus.labels}
     t0 = time.perf_counter()
     splits = list(_folds(prepared, folds, random_state))
@@ -262,13 +462,14 @@ def _cross_validate_prepared(corpus: LabelledCorpus, prepared: Prepared, folds: 
         splits = tqdm(splits, desc="cross-validation", unit="fold")
     for train_idx, test_idx in splits:
         labels = {t: [v[i] for i in train_idx] for t, v in corpus.labels.items()}
-        clf = RoutingClassifier(random_state=random_state, **options).fit(
+        clf = RoutingClassifier(**{"random_state": random_state, **options}).fit(
             [prepared.records[i] for i in train_idx], **labels)
         out = clf.predict_labels([prepared.records[i] for i in test_idx])
         for t in corpus.labels:
-            pred[t][test_idx] = out[t]
-            conf[t][test_idx] = out[t + "_confidence"]
-    targets = {t: _target_report(t, corpus.labels[t], pred[t], conf[t], prepared.municipalities)
+            if t in out:  # a fold whose training rows carry no label of t predicts nothing for it
+                pred[t][test_idx] = out[t]
+                conf[t][test_idx] = out[t + "_confidence"]
+    targets = {t: _target_report(t, corpus.labels[t], pred[t], conf[t], prepared.municipalities, corpus.texts)
                for t in TARGETS if t in corpus.labels}
     return Report(targets, {"kind": "grouped cross-validation", "folds": folds, "rows": n,
                             "random_state": random_state, "seconds": round(time.perf_counter() - t0, 1)})
@@ -276,66 +477,119 @@ def _cross_validate_prepared(corpus: LabelledCorpus, prepared: Prepared, folds: 
 
 def cross_validate(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None,
                    topic: str | None = None, group: str | None = None, agency: str | None = None,
-                   region: Region | str | None = "kursk", folds: int = 5, random_state: int = 0,
+                   region: Region | str | os.PathLike[str] | None = None, folds: int = 5, random_state: int = 0,
                    min_examples: int = 2, rare: str = "other", progress: bool = False, **options: Any) -> Report:
     """Grouped k-fold cross-validation of the routing models on a labelled archive.
 
-    Parameters are those of :func:`train`; ``folds`` is the number of folds. Every
+    Parameters are those of :func:`train`; ``folds`` is the number of folds. Messages
+    whose text is identical (case and spacing aside) fall in the same fold; every
     message is predicted once, by the model of the fold that did not see it.
+
+    Returns
+    -------
+    Report
+        Held-out accuracy, weighted/macro F1, calibration (ECE), accuracy–coverage per
+        target, per-class table, confused pairs, plots and ``to_html``.
 
     Examples
     --------
     >>> report = cross_validate("appeals.csv", text="Текст Сообщения", topic="Тематика",
-    ...                         group="Категория", agency="Ответственное лицо")   # doctest: +SKIP
-    >>> print(report)                                                          # doctest: +SKIP
+    ...                         group="Категория", agency="Ответственное лицо",
+    ...                         region="kursk")                           # doctest: +SKIP
+    >>> print(report)                                                    # doctest: +SKIP
     """
+    _check_options(options)
     corpus = _corpus(data, text, topic, group, agency, min_examples, rare)
-    prepared = prepare(corpus.texts, region, progress)
+    corpus, prepared = _prepared(corpus, _load_region(region), progress)
+    for problem in corpus.problems:
+        log.warning("curnlp: %s", problem)
     return _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress)
 
 
+def _region_manifest(reg: Region | None) -> dict[str, Any]:
+    """The manifest entries naming the region pack; a pack that is not shipped with curnlp
+    is embedded (``region_pack``) so the bundle loads anywhere."""
+    if reg is None:
+        return {"region": None}
+    out: dict[str, Any] = {"region": reg.name}
+    if not reg.source.startswith("curnlp.regions:"):
+        try:
+            out["region_pack"] = json.loads(Path(reg.source).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CorpusError(f"cannot embed the region pack {reg.source!r} in the bundle: {exc}") from exc
+    return out
+
+
 def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None, topic: str | None = None,
-          group: str | None = None, agency: str | None = None, region: Region | str | None = "kursk",
-          folds: int = 0, random_state: int = 0, min_examples: int = 2, rare: str = "other",
-          review_accuracy: float = REVIEW_ACCURACY, progress: bool = False, **options: Any):
+          group: str | None = None, agency: str | None = None,
+          region: Region | str | os.PathLike[str] | None = None, folds: int = 0, random_state: int = 0,
+          min_examples: int = 2, rare: str = "other", review_accuracy: float = REVIEW_ACCURACY,
+          progress: bool = False, **options: Any):
     """Train a Router on a labelled archive.
 
     Parameters
     ----------
     data : DataFrame or path
-        The archive (CSV, JSONL, Parquet, XLSX).
+        The archive (CSV in UTF-8 or cp1251 with any delimiter, TSV, JSONL, Parquet, XLSX).
     text, topic, group, agency : str
-        Column names; any non-empty subset of the label columns.
-    region : Region or str
-        Region pack for locations and municipality (default ``"kursk"``).
+        Column names (matched up to case and spacing); ``text`` defaults to a common
+        name such as «Текст обращения». Any non-empty subset of the label columns:
+        ``group`` + ``agency`` or ``agency`` alone work for regions without fine topics.
+        Rows may lack some labels (they are skipped for that target).
+    region : str, path, Region or None
+        Region pack (``"kursk"`` or a JSON file, see ``curnlp/regions/README.md``) used to
+        find the municipality of each message, which the agency model uses. ``None``
+        (default): no pack; no locations, municipality None, text-only models. A pack
+        read from a file is embedded in the bundle's manifest.
     folds : int
-        When ≥ 2, run grouped cross-validation first and store its metrics in the
-        bundle manifest (and choose the review threshold on it).
+        When ≥ 2, run grouped cross-validation first, store its metrics in the bundle
+        manifest and choose the review threshold on it (else on inner out-of-fold values).
     min_examples, rare
-        Handling of classes with too few rows (see :func:`curnlp.corpus.load_corpus`).
+        Classes with fewer than ``min_examples`` rows are merged into «другое»
+        (``rare="other"``), kept (``"keep"``) or refused (``"error"``).
     review_accuracy : float
         The review threshold is the lowest confidence at which the routed messages
         reach this accuracy on held-out predictions.
+    progress : bool
+        tqdm progress bars (on stderr).
     **options
-        Passed to :class:`curnlp.models.RoutingClassifier` (``C``, ``class_weight``, ...).
+        Passed to :class:`curnlp.models.RoutingClassifier` (``C``, ``class_weight``,
+        ``municipality_weight``, ...).
 
     Returns
     -------
     Router
-        Ready to route; ``router.save(dir)`` writes the bundle.
+        Ready to route; ``router.save(dir)`` writes the bundle; what the validation found
+        is in ``router.manifest["training"]["problems"]`` (and logged as warnings).
+
+    Raises
+    ------
+    CorpusError
+        The data cannot be used: missing columns, no texts, no labels, a single class, ...
+
+    Examples
+    --------
+    >>> router = train("export.xlsx", text="Текст обращения", group="Категория",
+    ...                agency="Муниципалитет", folds=5)                  # doctest: +SKIP
+    >>> router.save("models/belgorod")                                   # doctest: +SKIP
     """
     from .router import Router
+    _check_options(options)
+    if not 0 < review_accuracy <= 1:
+        raise ValueError(f"review_accuracy must be in (0, 1], not {review_accuracy!r}")
     t0 = time.perf_counter()
     corpus = _corpus(data, text, topic, group, agency, min_examples, rare)
+    reg = _load_region(region)
+    if reg is None:
+        log.info("curnlp: no region pack: municipality features are off (pass region='kursk' or a pack file)")
+    corpus, prepared = _prepared(corpus, reg, progress)
     for problem in corpus.problems:
         log.warning("curnlp: %s", problem)
-    reg = load_region(region or "kursk")
-    prepared = prepare(corpus.texts, reg, progress)
     report = None
     if folds:
         report = _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress)
         log.info("curnlp: cross-validation\n%s", report)
-    classifier = RoutingClassifier(random_state=random_state, **options).fit(prepared.records, **corpus.labels)
+    classifier = RoutingClassifier(**{"random_state": random_state, **options}).fit(prepared.records, **corpus.labels)
     review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
     if report is not None:
         held_out = report.targets[review_target]
@@ -343,8 +597,9 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
     else:
         confidence, correct = classifier.oof_confidence(review_target)
         threshold, coverage = threshold_for_accuracy(confidence, correct, review_accuracy)
+    resolved = [m for m in prepared.municipalities if m is not None]
     manifest = {
-        "region": reg.name,
+        **_region_manifest(reg),
         "targets": list(classifier.targets_),
         "labels": {t: [str(c) for c in classifier.classes_[t]] for t in classifier.targets_},
         "topic_to_group": dict(classifier.topic_to_group_),
@@ -354,33 +609,71 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         "review_coverage_held_out": coverage,
         "training": {"rows": len(corpus), "sha256": corpus.sha256, "columns": corpus.columns,
                      "problems": corpus.problems, "random_state": random_state,
+                     "min_examples": min_examples, "rare": rare,
+                     "municipality_resolved": round(len(resolved) / max(len(corpus), 1), 3),
                      "options": {k: repr(v) for k, v in options.items()},
                      "seconds": round(time.perf_counter() - t0, 1)},
         "metrics": ({"cross_validation": report.summary(), **report.info} if report is not None else None),
     }
+    log.info("curnlp: trained %s on %d messages in %.1f s", "/".join(classifier.targets_), len(corpus),
+             time.perf_counter() - t0)
     return Router(classifier, manifest, region=reg, entities=True)
+
+
+def _fast(router):
+    """The router without named entities (they play no part in the labels evaluated)."""
+    from .router import Router
+    if isinstance(router, Router) and router.entities:
+        return Router(router.classifier, router.manifest, region=router.region, entities=False,
+                      max_length=router.max_length, path=router.path)
+    return router
 
 
 def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None,
              topic: str | None = None, group: str | None = None, agency: str | None = None,
-             batch_size: int = 256) -> Report:
+             batch_size: int = 256, progress: bool = False) -> Report:
     """Route every message of a labelled archive with ``router`` and compare with the labels.
 
-    Labels the router does not predict are ignored; messages the router refuses
-    (empty after cleaning) count as wrong with confidence 0.
+    Column arguments are those of :func:`train`. Labels the router does not predict are
+    ignored; messages the router refuses (nothing left after cleaning) count as wrong
+    with confidence 0; labels the router never saw count as wrong.
+
+    Examples
+    --------
+    >>> report = evaluate(curnlp.load("models/belgorod"), "held_out.csv", text="Текст обращения",
+    ...                   agency="Муниципалитет")                      # doctest: +SKIP
+    >>> report.to_html("report.html")                                  # doctest: +SKIP
     """
+    if not hasattr(router, "route_many") or not hasattr(router, "targets"):
+        raise TypeError(f"expected a curnlp Router, got {type(router).__name__}")
     corpus = load_corpus(data, text=text, topic=topic, group=group, agency=agency, rare="keep")
+    usable = [t for t in TARGETS if t in corpus.labels and t in router.targets]
+    if not usable:
+        raise CorpusError(f"none of the label columns {list(corpus.labels)} is predicted by this router "
+                          f"(it predicts {list(router.targets)})")
+    ignored = [t for t in corpus.labels if t not in router.targets]
+    if ignored:
+        log.warning("curnlp: the router does not predict %s; those labels are ignored", ignored)
+    fast = _fast(router)
     t0 = time.perf_counter()
-    routings = router.route_many(corpus.texts, batch_size=batch_size, errors="return")
-    targets = {}
+    routings: list[Any] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(corpus), desc="routing", unit="msg")
+    for start in range(0, len(corpus), batch_size):
+        chunk = corpus.texts[start:start + batch_size]
+        routings.extend(fast.route_many(chunk, batch_size=batch_size, errors="return"))
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
     munis = [getattr(r, "municipality", None) for r in routings]
-    for t in TARGETS:
-        if t not in corpus.labels or t not in router.targets:
-            continue
+    targets = {}
+    for t in usable:
         preds = [getattr(r, t, None) for r in routings]
         targets[t] = _target_report(t, corpus.labels[t], [p.label if p else "" for p in preds],
-                                    [p.confidence if p else 0.0 for p in preds], munis)
-    if not targets:
-        raise CorpusError(f"none of the label columns matches the router's targets {router.targets}")
-    return Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus),
+                                    [p.confidence if p else 0.0 for p in preds], munis, corpus.texts)
+    refused = sum(isinstance(r, Exception) for r in routings)
+    return Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
                             "seconds": round(time.perf_counter() - t0, 1)})
