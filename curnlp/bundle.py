@@ -123,6 +123,8 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
 def _check_compatible(manifest: Mapping[str, Any], where: Path) -> None:
     fmt = manifest.get("format_version")
     written_by = manifest.get("versions", {})
+    if not isinstance(written_by, dict) or not all(isinstance(v, str) for v in written_by.values()):
+        raise CorruptModel(f"{where / MANIFEST} has a malformed 'versions' table")
     if fmt != FORMAT_VERSION:
         raise IncompatibleModel(
             f"bundle {where} has format {fmt!r} (written by curnlp {written_by.get('curnlp', '?')}); "
@@ -141,8 +143,10 @@ def verify(directory: str | os.PathLike[str], manifest: Mapping[str, Any] | None
     manifest = dict(manifest or read_manifest(path))
     for filename, facts in manifest["files"].items():
         file = path / filename
-        if Path(filename).name != filename:
+        if Path(filename).name != filename or filename in ("", ".", ".."):
             raise CorruptModel(f"{path / MANIFEST} names a file outside the bundle: {filename!r}")
+        if not isinstance(facts, dict):
+            raise CorruptModel(f"{path / MANIFEST}: the entry of {filename!r} is not a table of sha256 and bytes")
         if not file.is_file():
             raise CorruptModel(f"bundle {path} is missing {filename}")
         if file.stat().st_size != facts.get("bytes"):
@@ -150,6 +154,11 @@ def verify(directory: str | os.PathLike[str], manifest: Mapping[str, Any] | None
                                "truncated or replaced")
         if file_sha256(file) != facts.get("sha256"):
             raise CorruptModel(f"{file} does not match its SHA-256 in the manifest: modified or damaged")
+    # the file list itself: a model file the manifest does not name means files and
+    # manifest come from different bundles (or the list was edited)
+    unlisted = sorted(p.name for p in path.glob("*.joblib") if p.name not in manifest["files"])
+    if unlisted:
+        raise CorruptModel(f"bundle {path} has files its manifest does not list: {', '.join(unlisted)}")
     return manifest
 
 
