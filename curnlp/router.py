@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
-
 from . import bundle as _bundle
 from .entities import Entity, extract_entities_many
 from .features import MessageRecord
-from .models import Prediction, _apply_top1, _softmax
+from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
 from .locations import Location, extract_locations
 from .normalize import Normalized, normalize
@@ -125,9 +123,6 @@ class Router:
         self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
         self.review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
-        #: per head, its weights transposed C-contiguous (see _predict_explain); None: use the public API
-        self._weights = ({t: np.ascontiguousarray(h.coef_.T) for t, h in classifier.heads_.items()}
-                         if _one_pass_ok(classifier) else None)
 
     # -- loading and saving ---------------------------------------------------
     @classmethod
@@ -293,15 +288,7 @@ class Router:
     def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None]
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         records = [to_record(doc, place) for doc, place in zip(docs, places)]
-        if self._weights is not None:
-            return _predict_explain(self.classifier, records, EVIDENCE_WORDS, self._weights)
-        predictions = self.classifier.predict(records)
-        out = []
-        for record, preds in zip(records, predictions):
-            evidence = {t: self.classifier.explain(record, t, k=EVIDENCE_WORDS, label=preds[t].label)
-                        for t in ("agency", "topic") if t in preds}
-            out.append((preds, evidence))
-        return out
+        return self.classifier.predict_explained(records, k=EVIDENCE_WORDS)
 
 
 #: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).
@@ -323,87 +310,6 @@ def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord
     if place is not None:
         municipality = place.name if place.confidence >= 0.5 else place.name + "?"
     return MessageRecord.from_normalized(doc, municipality)
-
-
-_ONE_PASS_ATTRS = ("vectorizer_", "heads_", "classes_", "targets_", "text_feature_names_")
-
-
-def _one_pass_ok(classifier: Any) -> bool:
-    """Whether :func:`_predict_explain` can stand in for ``predict`` + ``explain``."""
-    from .models import RoutingClassifier
-    return type(classifier) is RoutingClassifier and all(hasattr(classifier, a) for a in _ONE_PASS_ATTRS)
-
-
-def _evidence(X: Any, row: int, coef: np.ndarray, j: int, names: np.ndarray, k: int) -> list[tuple[str, float]]:
-    """``RoutingClassifier.explain`` on row ``row`` of an already computed feature matrix."""
-    a, b = X.indptr[row], X.indptr[row + 1]
-    indices, data = X.indices[a:b], X.data[a:b]
-    contrib = data * coef[j, indices]
-    order = np.argsort(-contrib)[:k]
-    return [(str(names[indices[i]]), float(contrib[i])) for i in order if contrib[i] > 0]
-
-
-def _head_proba(head: Any, X: Any, weights_t: np.ndarray) -> np.ndarray:
-    """``head.predict_proba(X)`` with the transposed weights precomputed: scipy would copy
-    ``coef_.T`` into a C-contiguous array on every call (2-3 MB, ~0.3 ms per head); the
-    product itself is the same ``csr_matvecs`` call on the same numbers."""
-    d = np.asarray(X @ weights_t, np.float64) + head.intercept_
-    return _apply_top1(_softmax(d, head.temperature_), head.top1_)
-
-
-def _predict_explain(clf: Any, records: list[MessageRecord], k: int, weights: Mapping[str, np.ndarray]
-                     ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
-    """``clf.predict(records)`` and ``clf.explain(record, t, k, label)`` for the agency and
-    the topic, computed from ONE feature matrix.
-
-    ``predict`` + two ``explain`` calls vectorize each message four times and run the
-    heads three times; this does it once (3x less classifier time per message). The
-    arithmetic is the same operations on the same rows, so the result is identical;
-    ``tests/test_threads.py`` checks it against the public methods. (Belongs in
-    :class:`curnlp.models.RoutingClassifier` as a ``predict(..., explain=k)``; kept here
-    until that exists.)
-    """
-    X = clf.vectorizer_.transform(records)
-    heads = clf.heads_
-    proba: dict[str, np.ndarray] = {}
-    if "topic" in heads:
-        proba["topic"] = _head_proba(heads["topic"], X, weights["topic"])
-    if "group" in heads:
-        direct = _head_proba(heads["group"], X, weights["group"])
-        proba["group"] = _apply_top1(clf._group_proba(proba.get("topic"), direct), clf.group_top1_)
-    A = None
-    if "agency" in heads:
-        S = proba[clf.stack_target_] if clf.stack_target_ is not None else None
-        A = clf._agency_features(X, records, S)
-        proba["agency"] = _head_proba(heads["agency"], A, weights["agency"])
-    idx = clf._decide(proba)
-    top = 3
-    order = {t: np.argsort(-p, axis=1, kind="stable")[:, :top] for t, p in proba.items()}
-    Xc = X.tocsr()
-    Ac = A.tocsr() if A is not None else None
-    out = []
-    for i in range(len(records)):
-        preds: dict[str, Prediction] = {}
-        for t, p in proba.items():
-            c = clf.classes_[t]
-            j = idx[t][i]
-            alts = [(str(c[m]), float(p[i, m])) for m in order[t][i] if m != j]
-            preds[t] = Prediction(str(c[j]), float(p[i, j]), alts[:top - 1])
-        evidence = {}
-        for t in ("agency", "topic"):
-            if t not in preds:
-                continue
-            head = heads[t]
-            label = preds[t].label
-            j = int(np.searchsorted(head.classes_, label))
-            if j >= len(head.classes_) or head.classes_[j] != label:
-                raise InvalidInput(f"unknown {t} label {label!r}")
-            if t == "agency":
-                evidence[t] = _evidence(Ac, i, head.coef_, j, clf.agency_feature_names_, k)
-            else:
-                evidence[t] = _evidence(Xc, i, head.coef_, j, clf.text_feature_names_, k)
-        out.append((preds, evidence))
-    return out
 
 
 def region_of(region: Region | str | None, manifest: Mapping[str, Any]) -> Region | None:

@@ -138,3 +138,44 @@ def test_explain_returns_real_features(fitted, data):
 def test_records_of_wrong_type_rejected(fitted):
     with pytest.raises(InvalidInput):
         fitted.predict([42])
+
+
+def test_label_names_become_training_rows(data):
+    """A topic seen once, whose message shares no word with its name, is still learned from
+    the name itself: a message with the name's words gets it only when names are used."""
+    recs = _records(data)
+    text = "Во дворе гуляют бездомные собаки, кусают детей"
+    extra = {"lemmas": _lemmas(text), "text": text, "municipality": "Курск"}
+    topics = list(data.topic) + ["Отлов безнадзорных животных"]
+    query_text = "отлов безнадзорный животное"
+    query = [{"lemmas": tuple(query_text.split()), "text": query_text, "municipality": None}]
+    vec = MessageVectorizer(min_df=1)
+    with_names = RoutingClassifier(vectorizer=vec, cv=3).fit(recs + [extra], topic=topics)
+    without = RoutingClassifier(vectorizer=vec, cv=3, label_text_weight=0).fit(recs + [extra], topic=topics)
+    assert with_names.predict(query)[0]["topic"].label == "Отлов безнадзорных животных"
+    assert without.predict(query)[0]["topic"].label != "Отлов безнадзорных животных"
+
+
+def test_label_rows_skip_codes_and_single_words(fitted):
+    rows = fitted._label_rows(np.array(["3", "другое", "Ямы на дорогах"]), lambda recs: recs)
+    recs, names, weight = rows
+    assert list(names) == ["Ямы на дорогах"] and weight == fitted.label_text_weight
+    from curnlp.normalize import normalize
+    assert recs[0].lemmas == tuple(normalize("Ямы на дорогах").lemmas)  # lemmatized like any message
+    assert fitted._label_rows(np.array(["3", "16"]), lambda recs: recs) is None
+
+
+@pytest.mark.parametrize("stack_on", ["topic", "group"])
+def test_agency_stacks_the_chosen_target(data, stack_on):
+    clf = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3, stack_on=stack_on)
+    clf.fit(_records(data), topic=data.topic, group=data.group, agency=data.agency)
+    assert clf.stack_target_ == stack_on
+    n_cls = len(clf.classes_[stack_on])
+    assert sum(n.startswith(f"p:{stack_on}=") for n in clf.agency_feature_names_) == n_cls
+    assert clf.agency_feature_names_.shape[0] == clf.heads_["agency"].coef_.shape[1]
+    # only the group is fitted: stacking falls back to it
+    only = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3, stack_on="topic")
+    only.fit(_records(data), group=data.group, agency=data.agency)
+    assert only.stack_target_ == "group"
+    with pytest.raises(InvalidInput):
+        RoutingClassifier(stack_on="agency").fit(_records(data), topic=data.topic, agency=data.agency)
