@@ -69,7 +69,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         if suffix in (".jsonl", ".ndjson"):
             return pd.read_json(p, lines=True, dtype=False).astype(object)
         if suffix == ".parquet":
-            _require("pyarrow", "Parquet", "pip install 'curnlp[io]'  (or: pip install pyarrow)")
+            _require("pyarrow", "Parquet", "pip install pyarrow")
             return pd.read_parquet(p)
         if suffix == ".xls":
             raise CorpusError(f"{p}: old Excel .xls files are not supported; save it as .xlsx or .csv")
