@@ -50,7 +50,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 
-from .corpus import TEXT_COLUMNS, guess_text_column
+from .corpus import TEXT_COLUMNS, guess_text_column, sniff_delimiter
 from .errors import CorpusError, CurnlpError, InvalidInput, describe
 
 __all__ = ["Summary", "score_file", "route_in_processes", "score_values", "open_table", "register",
@@ -368,26 +368,6 @@ def _detect_encoding(head: bytes, complete: bool) -> str:
     return "cp1251"
 
 
-def _sniff_delimiter(sample: str) -> str:
-    """The delimiter that splits the header and the first records most consistently."""
-    best, best_score = ",", (-1.0, 0)
-    complete = sample.rsplit("\n", 1)[0] if "\n" in sample else sample
-    for delimiter in (",", ";", "\t", "|"):
-        try:
-            records = list(itertools.islice(csv.reader(io.StringIO(complete), delimiter=delimiter), 50))
-        except csv.Error:
-            continue
-        records = [r for r in records if r]
-        if not records or len(records[0]) < 2:
-            continue
-        width = len(records[0])
-        same = sum(1 for r in records[1:] if len(r) == width) / max(1, len(records) - 1)
-        score = (same, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 def _dedupe(names: Iterable[Any]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -452,7 +432,7 @@ class _CsvTable(_Table):
         if delimiter is None:
             sample = head.decode(self.encoding, "replace") if self.encoding != "utf-8-sig" else \
                 head.decode("utf-8-sig", "replace")
-            delimiter = "\t" if name.lower().endswith(".tsv") else _sniff_delimiter(sample[:20_000])
+            delimiter = "\t" if name.lower().endswith(".tsv") else sniff_delimiter(sample[:20_000])
         self.delimiter = delimiter
         csv.field_size_limit(_CSV_FIELD_LIMIT)
         self._reader = csv.reader(self._text, delimiter=delimiter)

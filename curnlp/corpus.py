@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import os
 import re
 from collections import Counter
@@ -34,19 +35,25 @@ def _decode(raw: bytes, source: str) -> str:
     raise CorpusError(f"{source}: neither UTF-8 nor cp1251 text")
 
 
-def _sniff_delimiter(sample: str) -> str:
-    """The delimiter of a CSV export: the one most frequent in its header line (headers of
-    exports are rarely quoted), else what :class:`csv.Sniffer` finds, else a comma."""
-    header = sample.split("\n", 1)[0]
-    if '"' not in header:
-        counts = {d: header.count(d) for d in (";", ",", "\t", "|")}
-        best = max(counts, key=counts.get)
-        if counts[best]:
-            return best
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter (``,`` ``;`` tab ``|``) that splits the header and the first records of a
+    CSV sample most consistently; a comma when none splits the header."""
+    best, best_score = ",", (-1.0, 0)
+    complete = sample.rsplit("\n", 1)[0] if "\n" in sample else sample
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            records = list(itertools.islice(csv.reader(io.StringIO(complete), delimiter=delimiter), 50))
+        except csv.Error:
+            continue
+        records = [r for r in records if r]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        same = sum(1 for r in records[1:] if len(r) == width) / max(1, len(records) - 1)
+        score = (same, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -64,7 +71,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             text = _decode(p.read_bytes(), str(p))
-            delimiter = "\t" if suffix == ".tsv" else _sniff_delimiter(text[:20_000])
+            delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text[:20_000])
             return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
         if suffix in (".jsonl", ".ndjson"):
             return pd.read_json(p, lines=True, dtype=False).astype(object)

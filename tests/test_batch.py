@@ -22,6 +22,7 @@ import pytest
 from curnlp import batch
 from curnlp.batch import CHECKPOINT_SUFFIX, OUTPUT_COLUMNS, Summary, score_file
 from curnlp.errors import CorpusError, InvalidInput
+from curnlp.corpus import sniff_delimiter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -108,7 +109,7 @@ def fast_router(bundle_path):
 
 def read_scored_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                       sep=batch._sniff_delimiter(path.read_text(encoding="utf-8-sig")[:5000]))
+                       sep=sniff_delimiter(path.read_text(encoding="utf-8-sig")[:5000]))
 
 
 def run_cli(args: list[str], **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
