@@ -8,7 +8,7 @@ import resource
 import statistics
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = os.environ.get("CURNLP_CORPUS", str(REPO.parent / "shared" / "corpora" / "kursk" / "appeals.csv"))
@@ -58,3 +58,26 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
     t0 = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t0
+
+
+def rates(process_all: Callable[[Sequence], object], items: Sequence, repeat: int = 1) -> tuple[float, float, object]:
+    """(cold items/s, warm items/s, result of the cold pass) of ``process_all(items)``:
+    the first pass with empty caches, then the best of ``repeat`` warm passes."""
+    found, cold = timed(lambda: process_all(items))
+    warm = min(timed(lambda: process_all(items))[1] for _ in range(repeat))
+    return len(items) / cold, len(items) / warm, found
+
+
+def per_item(fn: Callable[[object], object], items: Sequence) -> dict[str, float]:
+    """Latency percentiles of ``fn`` called on each item alone (see :func:`percentiles`)."""
+    latencies = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        latencies.append(time.perf_counter() - t0)
+    return percentiles(latencies)
+
+
+def pin_one_core() -> None:
+    """Run this process on one core only (the lowest one it may use)."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})

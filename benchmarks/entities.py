@@ -23,14 +23,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import _common  # noqa: E402
 
 
-def _warm(fn, texts) -> tuple[float, float, int]:
-    t0 = time.perf_counter()
-    found = fn(texts)
-    cold = time.perf_counter() - t0
-    _, warm = _common.timed(lambda: fn(texts))
-    return len(texts) / cold, len(texts) / warm, found
-
-
 def run_curnlp_single(path: str) -> dict:
     from curnlp.entities import NER, extract_entities
     texts = _common.corpus_texts(path)
@@ -38,13 +30,10 @@ def run_curnlp_single(path: str) -> dict:
     t0 = time.perf_counter()
     NER.shared()
     load = time.perf_counter() - t0
-    cold, warm, found = _warm(lambda ts: sum(len(extract_entities(t)) for t in ts), texts)
-    lat = []
-    for t in texts:
-        s = time.perf_counter(); extract_entities(t); lat.append(time.perf_counter() - s)
+    cold, warm, found = _common.rates(lambda ts: sum(len(extract_entities(t)) for t in ts), texts)
     return {"name": "curnlp extract_entities(text), one by one", "n": len(texts), "found": found,
             "load_s": load, "cold": cold, "warm": warm, "rss": _common.peak_rss_mb(), "rss_base": base,
-            **_common.percentiles(lat)}
+            **_common.per_item(extract_entities, texts)}
 
 
 def run_curnlp_normalized(path: str) -> dict:
@@ -53,7 +42,7 @@ def run_curnlp_normalized(path: str) -> dict:
     texts = _common.corpus_texts(path)
     docs = [normalize(t) for t in texts]
     NER.shared()
-    cold, warm, found = _warm(lambda ds: sum(len(extract_entities(d)) for d in ds), docs)
+    cold, warm, found = _common.rates(lambda ds: sum(len(extract_entities(d)) for d in ds), docs)
     return {"name": "curnlp extract_entities(Normalized), one by one", "n": len(texts), "found": found,
             "cold": cold, "warm": warm, "rss": _common.peak_rss_mb()}
 
@@ -62,7 +51,7 @@ def run_curnlp_many(path: str) -> dict:
     from curnlp.entities import NER, extract_entities_many
     texts = _common.corpus_texts(path)
     NER.shared()
-    cold, warm, found = _warm(lambda ts: sum(map(len, extract_entities_many(ts))), texts)
+    cold, warm, found = _common.rates(lambda ts: sum(map(len, extract_entities_many(ts))), texts)
     return {"name": "curnlp extract_entities_many(texts)", "n": len(texts), "found": found,
             "cold": cold, "warm": warm, "rss": _common.peak_rss_mb()}
 
@@ -83,13 +72,10 @@ def run_natasha(path: str) -> dict:
         doc.tag_ner(tagger)
         return len(doc.spans)
 
-    cold, warm, found = _warm(lambda ts: sum(one(t) for t in ts), texts)
-    lat = []
-    for t in texts:
-        s = time.perf_counter(); one(t); lat.append(time.perf_counter() - s)
+    cold, warm, found = _common.rates(lambda ts: sum(one(t) for t in ts), texts)
     return {"name": "natasha Doc.segment + tag_ner (no normal forms)", "n": len(texts), "found": found,
             "load_s": load, "cold": cold, "warm": warm, "rss": _common.peak_rss_mb(), "rss_base": base,
-            **_common.percentiles(lat)}
+            **_common.per_item(one, texts)}
 
 
 def run_sweep(path: str) -> dict:
@@ -112,7 +98,7 @@ def main() -> None:
     p.add_argument("--no-sweep", action="store_true", help="skip the batch-size sweep")
     args = p.parse_args()
     os.environ["OPENBLAS_NUM_THREADS"] = "1"  # inherited by the spawned processes
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    _common.pin_one_core()
     runs = (run_curnlp_single, run_curnlp_normalized, run_curnlp_many, run_natasha)
     rows = [_common.in_fresh_process(functools.partial(f, args.corpus)) for f in runs]
     print(f"corpus: {args.corpus} ({rows[0]['n']} messages), one core, BLAS 1 thread, fresh process each\n")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _common  # noqa: E402
@@ -20,16 +19,10 @@ def run_curnlp(path: str) -> dict:
     from curnlp.normalize import normalize
     texts = _common.corpus_texts(path)
     base = _common.peak_rss_mb()
-    t0 = time.perf_counter()
-    lemmas = sum(len(normalize(t).lemmas) for t in texts)
-    cold = time.perf_counter() - t0
-    _, warm = _common.timed(lambda: [normalize(t) for t in texts])
-    lat = []
-    for t in texts:
-        s = time.perf_counter(); normalize(t); lat.append(time.perf_counter() - s)
+    cold, warm, lemmas = _common.rates(lambda ts: sum(len(normalize(t).lemmas) for t in ts), texts)
     return {"name": "curnlp.normalize (clean + razdel + pymorphy3 lemmas)", "n": len(texts), "lemmas": lemmas,
-            "cold": len(texts) / cold, "warm": len(texts) / warm, "rss": _common.peak_rss_mb(),
-            "rss_base": base, **_common.percentiles(lat)}
+            "cold": cold, "warm": warm, "rss": _common.peak_rss_mb(), "rss_base": base,
+            **_common.per_item(normalize, texts)}
 
 
 def run_natasha(path: str) -> dict:
@@ -45,21 +38,15 @@ def run_natasha(path: str) -> dict:
         doc.segment(segmenter)
         return [vocab.parse(t.text)[0].normal_form for t in doc.tokens]
 
-    t0 = time.perf_counter()
-    lemmas = sum(len(one(t)) for t in texts)
-    cold = time.perf_counter() - t0
-    _, warm = _common.timed(lambda: [one(t) for t in texts])
-    lat = []
-    for t in texts:
-        s = time.perf_counter(); one(t); lat.append(time.perf_counter() - s)
+    cold, warm, lemmas = _common.rates(lambda ts: sum(len(one(t)) for t in ts), texts)
     return {"name": "natasha Doc.segment + MorphVocab lemmas (no cleaning)", "n": len(texts), "lemmas": lemmas,
-            "cold": len(texts) / cold, "warm": len(texts) / warm, "rss": _common.peak_rss_mb(),
-            "rss_base": base, **_common.percentiles(lat)}
+            "cold": cold, "warm": warm, "rss": _common.peak_rss_mb(), "rss_base": base,
+            **_common.per_item(one, texts)}
 
 
 def main() -> None:
     args = _common.parser(__doc__.splitlines()[0]).parse_args()
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    _common.pin_one_core()
     rows = [_common.in_fresh_process(functools.partial(f, args.corpus)) for f in (run_curnlp, run_natasha)]
     print(f"corpus: {args.corpus} ({rows[0]['n']} messages), one core, each approach in a fresh process\n")
     print(f"{'approach':58} {'cold msg/s':>10} {'warm msg/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'peak RSS MB':>11}")

@@ -19,33 +19,22 @@ sys.path.insert(0, os.path.dirname(__file__))
 import _common  # noqa: E402
 
 
-def _pin() -> None:
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
 def run_curnlp(path: str, entities: bool, repeat: int) -> dict:
-    _pin()
+    _common.pin_one_core()
     texts = _common.corpus_texts(path)
     base = _common.peak_rss_mb()
     t0 = time.perf_counter()
     import curnlp
     router = curnlp.load(entities=entities)
     load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    router.route_many(texts)
-    cold = len(texts) / (time.perf_counter() - t0)
-    best = 0.0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        router.route_many(texts)
-        best = max(best, len(texts) / (time.perf_counter() - t0))
+    cold, best, _ = _common.rates(router.route_many, texts, repeat)
     name = "curnlp route_many, entities" if entities else "curnlp route_many, fast mode (no entities)"
     return {"name": name, "n": len(texts), "load_s": load_s, "cold": cold, "warm": best,
             "rss": _common.peak_rss_mb(), "rss_base": base}
 
 
 def run_natasha(path: str, repeat: int) -> dict:
-    _pin()
+    _common.pin_one_core()
     import warnings
     warnings.simplefilter("ignore")
     texts = _common.corpus_texts(path)
@@ -60,16 +49,7 @@ def run_natasha(path: str, repeat: int) -> dict:
         doc.segment(segmenter)
         doc.tag_ner(tagger)
 
-    t0 = time.perf_counter()
-    for t in texts:
-        one(t)
-    cold = len(texts) / (time.perf_counter() - t0)
-    best = 0.0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for t in texts:
-            one(t)
-        best = max(best, len(texts) / (time.perf_counter() - t0))
+    cold, best, _ = _common.rates(lambda ts: [one(t) for t in ts], texts, repeat)
     return {"name": "natasha Doc.segment + tag_ner (NER only)", "n": len(texts), "load_s": load_s, "cold": cold,
             "warm": best, "rss": _common.peak_rss_mb(), "rss_base": base}
 
