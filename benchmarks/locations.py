@@ -1,4 +1,4 @@
-"""Benchmark of curnlp.locations against natasha's AddrExtractor: speed, quality, municipality.
+"""Benchmark of curnlp.places against natasha's AddrExtractor: speed, quality, municipality.
 
 Run from the repo root:
 
@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from curnlp.locations import KINDS, extract_locations  # noqa: E402
+from curnlp.places import KINDS, extract_locations  # noqa: E402
 from curnlp.normalize import normalize  # noqa: E402
-from curnlp.regions import load_region, resolve_municipality  # noqa: E402
+from curnlp.places import load_region, resolve_municipality  # noqa: E402
 
 # natasha AddrPart.type -> our kind (parts we do not extract are dropped)
 NATASHA_KIND = {

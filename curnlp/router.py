@@ -18,9 +18,8 @@ from .entities import Entity, extract_entities_many
 from .features import MessageRecord
 from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
-from .locations import Location, extract_locations
 from .normalize import Normalized, normalize
-from .regions import MunicipalityMatch, Region, load_region, resolve_municipality
+from .places import Location, MunicipalityMatch, Region, extract_locations, load_region, resolve_municipality
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS"]
 
@@ -320,7 +319,7 @@ def region_of(region: Region | str | None, manifest: Mapping[str, Any]) -> Regio
         return load_region(region)
     if isinstance(manifest.get("region_pack"), dict):
         import json
-        from .regions import _parse_pack
+        from .places.packs import _parse_pack
         return _parse_pack(json.dumps(manifest["region_pack"], ensure_ascii=False),
                            f"bundle manifest (region {manifest.get('region')!r})")
     if "region" in manifest and manifest["region"] is None:

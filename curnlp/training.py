@@ -25,11 +25,10 @@ from sklearn.model_selection import GroupKFold
 from .corpus import LabelledCorpus, load_corpus
 from .errors import CorpusError
 from .features import MessageRecord
-from .locations import extract_locations
 from .metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
 from .models import TARGETS, RoutingClassifier
 from .normalize import normalize
-from .regions import Region, load_region, resolve_municipality
+from .places import Region, extract_locations, load_region, resolve_municipality
 
 __all__ = ["train", "cross_validate", "evaluate", "Report", "TargetReport", "prepare"]
 
@@ -512,7 +511,7 @@ def _region_manifest(reg: Region | None) -> dict[str, Any]:
     if reg is None:
         return {"region": None}
     out: dict[str, Any] = {"region": reg.name}
-    if not reg.source.startswith("curnlp.regions:"):
+    if not reg.source.startswith("curnlp.places:"):
         try:
             out["region_pack"] = json.loads(Path(reg.source).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -537,7 +536,7 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         ``group`` + ``agency`` or ``agency`` alone work for regions without fine topics.
         Rows may lack some labels (they are skipped for that target).
     region : str, path, Region or None
-        Region pack (``"kursk"`` or a JSON file, see ``curnlp/regions/README.md``) used to
+        Region pack (``"kursk"`` or a JSON file, see ``curnlp/places/regions/README.md``) used to
         find the municipality of each message, which the agency model uses. ``None``
         (default): no pack; no locations, municipality None, text-only models. A pack
         read from a file is embedded in the bundle's manifest.

@@ -240,7 +240,8 @@ def test_non_str_is_invalid_input(router):
 # ---------------------------------------------------------------------------
 
 def test_every_cache_on_the_route_path_is_bounded(router):
-    from curnlp import entities, locations, regions
+    from curnlp import entities
+    from curnlp.places import locations, packs as regions
 
     caches = [morph.parse, morph.lemma, normalize_mod._word_info, regions.name_key, entities._truecase,
               entities._normal_cached, locations._adjective, locations._inflect_adjective, locations._noun_nominative,

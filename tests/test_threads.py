@@ -14,8 +14,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import curnlp
-from curnlp import entities, morph, normalize as normalize_mod, regions
-from curnlp import locations as locations_mod
+from curnlp import entities, morph, normalize as normalize_mod
+from curnlp.places import locations as locations_mod, packs as regions
 from curnlp import router as router_mod
 
 THREADS = 8
@@ -231,7 +231,7 @@ def test_default_router_is_loaded_once(monkeypatch):
 
 def test_region_pack_is_parsed_once(monkeypatch, tmp_path):
     pack = tmp_path / "pack.json"
-    pack.write_text(regions.resources.files(regions.__name__).joinpath("kursk.json").read_text(encoding="utf-8"),
+    pack.write_text(regions._PACKS.joinpath("kursk.json").read_text(encoding="utf-8"),
                     encoding="utf-8")
     real = regions._parse_pack
     calls = []

@@ -1,4 +1,4 @@
-"""Tests of curnlp.regions: packs and municipality resolution (hand-written messages)."""
+"""Tests of curnlp.places (packs, municipality): packs and municipality resolution (hand-written messages)."""
 from __future__ import annotations
 
 import json
@@ -6,8 +6,8 @@ import json
 import pytest
 
 from curnlp.errors import CorpusError, InvalidInput
-from curnlp.locations import extract_locations
-from curnlp.regions import MunicipalityMatch, RegionPackError, load_region, resolve_municipality
+from curnlp.places import extract_locations
+from curnlp.places import MunicipalityMatch, RegionPackError, load_region, resolve_municipality
 
 
 def resolve(text, region=None):

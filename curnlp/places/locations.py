@@ -4,7 +4,7 @@ A single left-to-right scan over the tokens of a :class:`~curnlp.normalize.Norma
 message: type words ("ул.", "пр-т", "д.", "р-н", "с.", ...) are dictionary lookups on the
 lowercase token, names are the capitalized (or, in an all-lowercase message, the
 grammatically fitting) words next to them, and names written without a type word are
-found by looking their lemmas up in the region gazetteer (:mod:`curnlp.regions`). pymorphy3
+found by looking their lemmas up in the region gazetteer (:mod:`curnlp.places.packs`). pymorphy3
 (through :mod:`curnlp.morph`, cached) is consulted only for the few candidate words, to
 put names into the nominative (``улица Союзная``, ``переулок Светлый``). No regex runs
 over the text, so time is linear in its length.
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from . import morph
-from .errors import InvalidInput, describe
-from .normalize import Normalized, Token, normalize
-from .regions import Region, load_region
+from .. import morph
+from ..errors import InvalidInput, describe
+from ..normalize import Normalized, Token, normalize
+from .packs import Region, load_region
 
 __all__ = ["Location", "KINDS", "extract_locations", "extract_locations_many"]
 

@@ -1,7 +1,7 @@
 """Region packs: a gazetteer of municipalities and settlements with the administration
-responsible for each, and the resolver that turns extracted locations into a municipality.
+responsible for each (the resolver that uses them is :mod:`curnlp.places.municipality`).
 
-A pack is one JSON file (format ``curnlp-region/1``, documented in ``README.md`` next to
+A pack is one JSON file (format ``curnlp-region/1``, documented in ``regions/README.md`` next to
 this module). ``load_region("kursk")`` loads the pack shipped with curnlp;
 ``load_region("/path/to/pack.json")`` loads a user's own pack. Packs are parsed once and
 cached; a loaded :class:`Region` is immutable and safe to share between threads.
@@ -19,16 +19,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..errors import CorpusError, InvalidInput, describe
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..locations import Location
-
 __all__ = [
-    "Region", "Municipality", "Settlement", "MunicipalityMatch", "RegionPackError",
-    "load_region", "resolve_municipality", "name_key", "FORMAT",
+    "Region", "Municipality", "Settlement", "RegionPackError", "load_region", "name_key", "FORMAT",
 ]
 
 #: The pack format this version reads.
@@ -36,11 +32,6 @@ FORMAT = "curnlp-region/1"
 MUNICIPALITY_KINDS = ("city", "city_okrug", "urban_okrug", "district")
 SETTLEMENT_TYPES = ("город", "село", "деревня", "посёлок", "хутор", "слобода", "микрорайон", "СНТ")
 
-# Evidence weights of the resolver (see resolve_municipality); measured on the gold set.
-W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
-W_CITY = 0.9          # "город Льгов", "в Курске"
-W_SETTLEMENT = 0.8    # a village whose district the pack knows
-W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
 class RegionPackError(CorpusError):
@@ -54,7 +45,7 @@ def name_key(name: str) -> tuple[str, ...]:
     >>> name_key("Курске") == name_key("Курск")
     True
     """
-    from ..normalize import normalize  # local: keeps import of curnlp.regions light
+    from ..normalize import normalize  # local: keeps import of curnlp.places light
 
     return tuple(t.lemma for t in normalize(name).tokens if t.kind in ("word", "number"))
 
@@ -85,28 +76,6 @@ class Settlement:
     variants: tuple[str, ...] = ()
     strict: bool = False
     district_centre: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MunicipalityMatch:
-    """The municipality a message is about.
-
-    ``kind`` is ``city``, ``city_okrug``, ``urban_okrug`` or ``district``; ``parent`` names
-    the enclosing municipality (the city for an inner okrug, the district for a town);
-    ``evidence`` holds the texts of the locations that decided it.
-    """
-
-    name: str
-    kind: str
-    administration: str
-    parent: str | None
-    confidence: float
-    evidence: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        """A JSON-serializable dict."""
-        return {"name": self.name, "kind": self.kind, "administration": self.administration,
-                "parent": self.parent, "confidence": self.confidence, "evidence": list(self.evidence)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,6 +159,8 @@ def _admin_key(agency: str) -> tuple[str, ...]:
 # Loading
 # ---------------------------------------------------------------------------
 
+#: the shipped packs (``curnlp/places/regions/*.json``)
+_PACKS = resources.files("curnlp.places").joinpath("regions")
 _cache: dict[Any, Region] = {}
 _cache_lock = threading.Lock()
 
@@ -235,12 +206,12 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
             else:
                 if not raw.isidentifier():
                     raise RegionPackError(f"unknown region pack {raw!r}")
-                res = resources.files(__name__).joinpath(f"{raw}.json")
+                res = _PACKS.joinpath(f"{raw}.json")
                 if not res.is_file():
-                    shipped = sorted(p.name[:-5] for p in resources.files(__name__).iterdir() if p.name.endswith(".json"))
+                    shipped = sorted(p.name[:-5] for p in _PACKS.iterdir() if p.name.endswith(".json"))
                     raise RegionPackError(f"unknown region pack {raw!r}; shipped packs: {', '.join(shipped)}")
                 text = res.read_text(encoding="utf-8")
-                source = f"curnlp.regions:{raw}.json"
+                source = f"curnlp.places:regions/{raw}.json"
             region = _parse_pack(text, source)
             _cache[key] = region
     return region
@@ -360,115 +331,3 @@ def _parse_pack(text: str, source: str) -> Region:
         _settlements={k: tuple(v) for k, v in sets.items()},
         _surface={k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in surface.items()},
         _admins=admins)
-
-
-# ---------------------------------------------------------------------------
-# Resolution
-# ---------------------------------------------------------------------------
-
-_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ")
-
-
-_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ")
-
-
-def _strip_type(normal: str) -> str:
-    for prefix in _TYPE_PREFIXES:
-        if normal.startswith(prefix):
-            return normal[len(prefix):]
-    return normal
-
-
-def _votes(loc: "Location", region: Region) -> list[tuple[str, float]]:
-    """(municipality id, weight) votes of one location."""
-    kind = loc.kind
-    if kind in ("district", "city_okrug"):
-        adjective = loc.normal.rsplit(" ", 1)[0]
-        m = region.district(adjective, "city_okrug" if kind == "city_okrug" else "district")
-        if m is None and kind == "district":  # "Железнодорожный район" of Kursk (old name)
-            m = region.district(adjective, "city_okrug")
-        return [(m.id, W_DISTRICT)] if m else []
-    if kind in ("city", "settlement"):
-        name = _strip_type(loc.normal)
-        m = region.city(name)
-        if m is not None:
-            return [(m.id, W_CITY)]
-        found = region.settlements_named(name)
-        if found:
-            munis = {s.municipality for s in found}
-            share = W_SETTLEMENT / len(munis)
-            return [(mid, share) for mid in sorted(munis)]
-    return []
-
-
-def resolve_municipality(locations: Iterable["Location"], region: Region | str | None = None) -> MunicipalityMatch | None:
-    """The municipality responsible for the place a message is about, or None.
-
-    Each location votes: an explicit district or inner okrug (weight 1.0) > a city or
-    town (0.9) > a settlement whose municipality the pack knows (0.8, split when the
-    name is ambiguous). A vote for a city also supports the inner okrug or town inside it
-    that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
-    With no such evidence, streets or houses resolve to the pack's default city (Kursk)
-    with low confidence (0.35). Ties go to the earliest mention.
-
-    ``confidence`` = the winner's strongest evidence weight x its share of all votes.
-
-    Raises
-    ------
-    InvalidInput
-        ``locations`` is not an iterable of :class:`curnlp.locations.Location`.
-    """
-    from ..locations import Location
-
-    if isinstance(locations, (str, bytes)) or not isinstance(locations, Iterable):
-        raise InvalidInput(f"expected an iterable of Location, got {describe(locations)}")
-    locs = list(locations)
-    for loc in locs:
-        if not isinstance(loc, Location):
-            raise InvalidInput(f"expected Location items, got {describe(loc)}")
-    reg = load_region("kursk" if region is None else region)
-    scores: dict[str, float] = {}
-    best_weight: dict[str, float] = {}
-    first: dict[str, int] = {}
-    evidence: dict[str, list[str]] = {}
-    for i, loc in enumerate(locs):
-        for mid, w in _votes(loc, reg):
-            scores[mid] = scores.get(mid, 0.0) + w
-            best_weight[mid] = max(best_weight.get(mid, 0.0), w)
-            first.setdefault(mid, i)
-            evidence.setdefault(mid, []).append(loc.text)
-    rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
-    if not scores:
-        if not rural and any(loc.kind in ("street", "house") for loc in locs):
-            default = next((m for m in reg.municipalities.values() if m.default_for_streets), None)
-            if default is not None:
-                texts = tuple(loc.text for loc in locs if loc.kind in ("street", "house"))
-                return _match(reg, default, W_STREET_DEFAULT, texts)
-        return None
-    total = sum(scores.values())
-    # support flows from an enclosing unit to a mentioned unit inside it
-    combined = dict(scores)
-    for mid in scores:
-        parent = reg.municipalities[mid].parent
-        if parent in scores:
-            combined[mid] += scores[parent]
-    winner = min(combined, key=lambda mid: (-combined[mid], first[mid]))
-    texts = list(evidence[winner])
-    parent = reg.municipalities[winner].parent
-    if parent in scores:
-        texts += evidence[parent]
-    support = combined[winner] / total
-    win = reg.municipalities[winner]
-    if rural and win.kind in ("city", "urban_okrug"):
-        # "д. Шерекино ... Льгов": a village near a district centre belongs to that district
-        district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name), None)
-        if district is not None:
-            texts += [loc.text for loc in locs if loc.kind == "settlement" and loc.normal.startswith(_RURAL)]
-            return _match(reg, district, round(W_SETTLEMENT * min(1.0, support), 3), tuple(texts))
-    return _match(reg, reg.municipalities[winner], round(best_weight[winner] * min(1.0, support), 3), tuple(texts))
-
-
-def _match(reg: Region, m: Municipality, confidence: float, evidence: tuple[str, ...]) -> MunicipalityMatch:
-    parent = reg.municipalities[m.parent].name if m.parent else None
-    return MunicipalityMatch(name=m.name, kind=m.kind, administration=m.administration, parent=parent,
-                             confidence=confidence, evidence=tuple(dict.fromkeys(evidence)))

@@ -1,4 +1,4 @@
-"""Tests of curnlp.locations on hand-written messages (no corpus rows)."""
+"""Tests of curnlp.places.locations on hand-written messages (no corpus rows)."""
 from __future__ import annotations
 
 import threading
@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from curnlp.errors import InvalidInput
-from curnlp.locations import Location, extract_locations, extract_locations_many
+from curnlp.places import Location, extract_locations, extract_locations_many
 from curnlp.normalize import normalize
 
 

@@ -1,0 +1,21 @@
+"""Stage 2b: places. Locations in a message (region, district, city, inner okrug,
+settlement, street, house) found with a region pack's gazetteer, and the municipality
+they resolve to.
+
+* :mod:`curnlp.places.packs`: region packs (JSON files in ``regions/``) and their loader;
+* :mod:`curnlp.places.locations`: the token scan that finds locations;
+* :mod:`curnlp.places.municipality`: the resolver from locations to a municipality.
+
+Data flows one way: packs ← locations ← municipality.
+"""
+from __future__ import annotations
+
+from .locations import KINDS, Location, extract_locations, extract_locations_many
+from .municipality import MunicipalityMatch, resolve_municipality
+from .packs import FORMAT, Municipality, Region, RegionPackError, Settlement, load_region, name_key
+
+__all__ = [
+    "Location", "KINDS", "extract_locations", "extract_locations_many",
+    "MunicipalityMatch", "resolve_municipality",
+    "Region", "Municipality", "Settlement", "RegionPackError", "load_region", "name_key", "FORMAT",
+]
