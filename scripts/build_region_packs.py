@@ -117,7 +117,7 @@ def oblique_variants(name: str) -> list[str]:
 
     base = name_key(name)
     found: list[str] = []
-    if name.endswith(("ий", "ый", "ой")) and " " not in name and "-" not in name:
+    if name.endswith(("ий", "ый", "ой", "ая", "яя", "ое", "ее")) and " " not in name and "-" not in name:
         return found  # adjective names ("Лесной", "Новоаннинский"): lemmas already fold their cases
     forms = []
     for case in CASES:
@@ -135,6 +135,8 @@ def oblique_variants(name: str) -> list[str]:
     low = name.lower()
     if " " not in name and "-" not in name and low.endswith(("ово", "ево", "ино", "ыно")):
         forms.append(name[:-1] + "е")  # "в Шилове" beside the indeclinable "в Шилово"
+    elif " " not in name and "-" not in name and low.endswith(("а", "я")):
+        forms += [name[:-1] + "е", name[:-1] + ("и" if low[-2] in "жчшщкгх" or low.endswith("я") else "ы")]  # Солотче, Солотчи
     for form in forms:
         key = name_key(form)
         if key and key != base and form != name and form not in found:
@@ -249,6 +251,12 @@ def build(name: str, city_csv: Path) -> dict:
     if missing:
         raise BuildError(f"{name}: curated towns not in city.csv: {missing}")
 
+    towns_in = {fold(m["name"]): m for m in munis if m["kind"] == "city"}
+    for d in cur["districts"]:  # a district's centre town must lie in that district
+        town = towns_in.get(fold(d["centre"]))
+        if town is not None and town["parent"] != d["adjective"]:
+            raise BuildError(f"{name}: {d['centre']} is the centre of the {d['adjective']} district, "
+                             f"but city.csv puts it in {town['parent']}")
     town_names = {fold(m["name"]) for m in munis if m["kind"] in ("city", "urban_okrug")} | {fold(cap["name"])}
     for d in cur["districts"]:
         if fold(d["centre"]) in town_names:
