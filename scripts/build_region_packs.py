@@ -243,6 +243,8 @@ def build(name: str, city_csv: Path) -> dict:
                  "from": "city.csv", "oktmo": row["oktmo"]}
         if "note" in over:
             entry["note"] = over["note"]
+        if over.get("strict"):
+            entry["strict"] = True  # "рыбное хозяйство", "гражданин Михайлов"
         variants = oblique_variants(town)
         if variants:
             entry["variants"] = variants

@@ -146,6 +146,28 @@ def test_inner_districts_of_the_capital_resolve(region, text, expected, parent):
     assert m is not None and (m.name, m.kind, m.parent) == (expected, "city_okrug", parent)
 
 
+@pytest.mark.parametrize("region, text", [
+    ("ryazan", "во дворе снесли сараи и не вывезли мусор"),
+    ("ryazan", "рыбное хозяйство на пруду загрязняет воду"),
+    ("ryazan", "Гражданин Михайлов не платит за свет"),
+    ("irkutsk", "Видим, что яму так и не засыпали"),
+    ("irkutsk", "зима пришла, а отопления нет"),
+    ("arkhangelsk", "в воде из крана сульфат выше нормы"),
+])
+def test_place_names_that_are_common_words_need_a_place_context(region, text):
+    assert not [loc for loc in extract_locations(text, region) if loc.kind in ("city", "settlement")]
+
+
+@pytest.mark.parametrize("region, text, expected", [
+    ("ryazan", "в Рыбном нет воды", "Рыбное"),
+    ("ryazan", "г. Михайлов, ул. Победы - яма", "Михайлов"),
+    ("irkutsk", "в Зиме не чистят снег", "Зима"),
+    ("ryazan", "в Сараях закрыли аптеку", "Сараевский район"),
+])
+def test_strict_names_still_resolve_after_a_preposition_or_type_word(region, text, expected):
+    assert name_of(text, region) == expected
+
+
 def test_a_street_only_message_goes_to_the_capital_with_low_confidence():
     m = muni("На улице Зубковой 18 корп 2 лифт не работает", "ryazan")
     assert m is not None and m.name == "Рязань" and m.confidence < 0.5
