@@ -14,7 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import curnlp  # noqa: E402
 from curnlp.places import extract_locations, resolve_municipality  # noqa: E402
+
+#: ``curnlp.locate`` once the places issue lands; until then its two steps
+_LOCATE = getattr(curnlp, "locate", None)
 
 #: (region, message, expected municipality name)
 MESSAGES: list[tuple[str, str, str | None]] = [
@@ -65,7 +69,11 @@ KURSK_MESSAGES = [
 
 
 def municipality(region: str, text: str) -> str | None:
-    m = resolve_municipality(extract_locations(text, region), region)
+    """The name of the municipality ``text`` resolves to with the ``region`` pack, or None."""
+    if _LOCATE is not None:
+        m = _LOCATE(text, region=region).municipality
+    else:
+        m = resolve_municipality(extract_locations(text, region), region)
     return m.name if m else None
 
 
@@ -81,7 +89,7 @@ def main() -> int:
     print()
     for region, hits in per_region.items():
         print(f"{region}: {sum(hits)}/{len(hits)}")
-    print(f"municipality right: {ok}/{len(MESSAGES)}")
+    print(f"municipality right: {ok}/{len(MESSAGES)} (through {'curnlp.locate' if _LOCATE else 'extract_locations + resolve_municipality'})")
     leaks = [(t, municipality("ryazan", t)) for t in KURSK_MESSAGES]
     bad = [(t, m) for t, m in leaks if m is not None]
     print(f"Kursk messages with a municipality under the Ryazan pack: {len(bad)}/{len(leaks)} {bad or ''}")
