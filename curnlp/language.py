@@ -5,8 +5,10 @@ decision. :func:`is_russian` looks only at the letters of the words (links, e-ma
 phone numbers are already placeholders after :func:`curnlp.normalize.normalize`, so «Яма,
 фото: https://example.com/pothole-photo» stays Russian):
 
-1. *script*: at least half of the letters must be Cyrillic — English, German, French or
-   Russian typed in Latin letters (translit) are not Russian;
+1. *script*: at least half of the letters must be Cyrillic (or 35% with two Cyrillic words or
+   more: «Please help! Нет воды» is read) — English, German, French or Russian typed in Latin
+   letters (translit) are not Russian; brand names in Latin letters («Wi-Fi», «Yandex Go»)
+   inside Russian text do not matter;
 2. *Cyrillic languages close to Russian*: a word with a letter Russian does not use
    (Ukrainian і ї є ґ, Belarusian ў, Kazakh/Tatar/Bashkir ә ғ қ ң ө ұ ү һ ...) counts against;
    when such words are at least 15% of the Cyrillic words (and there are two or more of
@@ -24,8 +26,10 @@ from dataclasses import dataclass
 
 __all__ = ["LanguageGuess", "guess_language", "is_russian"]
 
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-_LETTER = re.compile(r"[^\W\d_]")
+_CYRILLIC = re.compile(r"[а-яё]+", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]+")
+#: characters read: the start of a long message is enough to tell its language
+_SAMPLE = 5000
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 #: letters of Cyrillic alphabets that Russian does not use
 _NOT_RUSSIAN = re.compile(r"[іїєґўәғқңөұүһҳҷӣӯҗҫӑӗӳ]", re.IGNORECASE)
@@ -55,13 +59,14 @@ class LanguageGuess:
 
 def guess_language(text: str) -> LanguageGuess:
     """Look at the letters of ``text`` (best a clean text, with links replaced)."""
-    letters = len(_LETTER.findall(text))
-    cyrillic = len(_CYRILLIC.findall(text))
+    text = text[:_SAMPLE]
+    letters = sum(map(len, _LETTER.findall(text)))
+    cyrillic = sum(map(len, _CYRILLIC.findall(text)))
     foreign = len(_NOT_RUSSIAN.findall(text))
     share = (cyrillic + foreign) / letters if letters else 0.0
     if letters < 3:
         return LanguageGuess(None, share, letters, 0, 0)
-    if share < 0.5:
+    if share < 0.5 and not (share >= 0.35 and len(_CYRILLIC.findall(text)) >= 2):
         return LanguageGuess(False, share, letters, 0, 0)
     if not foreign:
         return LanguageGuess(True, share, letters, 0, 0)

@@ -79,7 +79,10 @@ def check_routing(text: str, result) -> None:
     for span in (*result.locations, *result.entities):
         assert 0 <= span.start <= span.end <= n, (span, n)
         assert span.start < span.end, span  # a mention has a source
-    assert result.agency is not None and 0 <= result.agency.confidence <= 1
+    assert result.needs_review == bool(result.review_reasons)
+    unknown = {"no_words", "not_russian", "outside_region"} & set(result.review_reasons)
+    assert (result.agency is None) == bool(unknown), result.review_reasons
+    assert result.agency is None or 0 <= result.agency.confidence <= 1
 
 
 def route_or_invalid(router, text: str):

@@ -351,6 +351,10 @@ _ORG_WORDS = frozenset({"банк", "сбербанк", "сбер", "втб", "�
                         "ип", "рейс", "автобус", "поезд", "электричка", "маршрут", "трасса", "дорога",
                         "направление", "номер", "код", "время", "регистрация", "прописка", "студент",
                         "университет", "институт", "колледж", "клиника", "центр", "федерация", "цур"})
+#: verbs of where a person lives or goes, not where the problem is («Живу в Москве, а у мамы в Льгове ...»)
+_ELSEWHERE_VERBS = frozenset({"жить", "проживать", "прописать", "прописанный", "зарегистрировать", "родиться",
+                              "учиться", "работать", "служить", "переехать", "уехать", "приехать", "отдыхать",
+                              "лечиться", "ездить", "поехать", "съездить", "побывать", "бывать"})
 _DASHES = frozenset({"-", "—", "–", "−", "/"})
 _CLAUSE_END = frozenset({".", "!", "?", ";", "\n"})
 
@@ -415,7 +419,7 @@ def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Nam
     n = len(tokens)
     prev = _previous_word(tokens, lemmas, i)
     before = {lemmas[k] for k in range(max(0, i - 4), i)}
-    if before & _COMPARISON:
+    if before & _COMPARISON or before & _ELSEWHERE_VERBS:
         return None
     # a road or a route: «Курск — Белгород», «Москва-Курск»
     if (i > 0 and tokens[i - 1].text in _DASHES) or (j < n and tokens[j].text in _DASHES):
@@ -504,8 +508,8 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
             i = home_starts[i][1]
             continue
         names = [nm for nm in names if nm.region != home_name]
-        # a single-letter or lowercase match of a city is a word, not a name («мирный»)
-        if names and names[0].city is not None and not tokens[i].text[:1].isupper():
+        # a lowercase city name that is also a common word is the word («шахты», «мирный»)
+        if names and names[0].city is not None and names[0].common and not tokens[i].text[:1].isupper():
             names = []
         if names:
             why = _located(tokens, lemmas, i, j, names[0], doc.clean)
