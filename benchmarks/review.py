@@ -3,7 +3,7 @@
     python benchmarks/review.py [--corpus PATH] [--eval tests/data/other_region.tsv] [--show]
 
 Prints
-* ``outside_region`` on the hand-written set (``tests/data/other_region.tsv``): the share of
+* ``outside_region`` on the hand-written sets (``tests/data/other_region*.tsv``): the share of
   other-region messages flagged with the right region named, and the share of in-region
   messages (many mention another city in passing) flagged;
 * the reasons on the 2,403 Kursk corpus messages (all in-region: ``outside_region`` there is
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, corpus_texts, parser, rates  # noqa: E402
 
-EVAL = REPO / "tests" / "data" / "other_region.tsv"
+EVAL = [REPO / "tests" / "data" / "other_region.tsv", REPO / "tests" / "data" / "other_region_holdout.tsv"]
 
 
 def read_eval(path: Path) -> list[tuple[str, str]]:
@@ -33,7 +33,7 @@ def read_eval(path: Path) -> list[tuple[str, str]]:
 
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--eval", default=str(EVAL), help="hand-written TSV (region, text)")
+    p.add_argument("--eval", nargs="+", default=[str(e) for e in EVAL], help="hand-written TSVs (region, text)")
     p.add_argument("--show", action="store_true", help="print the flagged corpus messages and the misses")
     args = p.parse_args()
 
@@ -44,23 +44,24 @@ def main() -> None:
     from curnlp.router import words_of
 
     router = curnlp.load(entities=False)
-    cases = read_eval(Path(args.eval))
-    routed = router.route_many([t for _, t in cases])
-    other = [(exp, t, r) for (exp, t), r in zip(cases, routed) if exp]
-    home = [(exp, t, r) for (exp, t), r in zip(cases, routed) if not exp]
-    hit = [r for exp, _, r in other if "outside_region" in r.review_reasons and r.region == exp]
-    false = [(t, r) for _, t, r in home if "outside_region" in r.review_reasons]
-    print(f"hand-written set {args.eval}:")
-    print(f"  other-region messages flagged outside_region with the right region: {len(hit)}/{len(other)} "
-          f"= {len(hit) / len(other):.1%} (bar >= 90%)")
-    print(f"  in-region messages flagged outside_region: {len(false)}/{len(home)} "
-          f"= {len(false) / len(home):.1%} (bar <= 5%)")
-    if args.show:
-        for exp, t, r in other:
-            if not ("outside_region" in r.review_reasons and r.region == exp):
-                print(f"    MISS {exp} <- {r.region} {r.review_reasons}: {t}")
-        for t, r in false:
-            print(f"    FALSE {r.region} ({r.outside.evidence}): {t}")
+    for path in args.eval:
+        cases = read_eval(Path(path))
+        routed = router.route_many([t for _, t in cases])
+        other = [(exp, t, r) for (exp, t), r in zip(cases, routed) if exp]
+        home = [(exp, t, r) for (exp, t), r in zip(cases, routed) if not exp]
+        hit = [r for exp, _, r in other if "outside_region" in r.review_reasons and r.region == exp]
+        false = [(t, r) for _, t, r in home if "outside_region" in r.review_reasons]
+        print(f"hand-written set {path}:")
+        print(f"  other-region messages flagged outside_region with the right region: {len(hit)}/{len(other)} "
+              f"= {len(hit) / len(other):.1%} (bar >= 90%)")
+        print(f"  in-region messages flagged outside_region: {len(false)}/{len(home)} "
+              f"= {len(false) / len(home):.1%} (bar <= 5%)")
+        if args.show:
+            for exp, t, r in other:
+                if not ("outside_region" in r.review_reasons and r.region == exp):
+                    print(f"    MISS {exp} <- {r.region} {r.review_reasons}: {t}")
+            for t, r in false:
+                print(f"    FALSE {r.region} ({r.outside.evidence}): {t}")
 
     texts = corpus_texts(args.corpus)
     results = router.route_many(texts)

@@ -333,8 +333,10 @@ class Router:
                     reasons.append("no_prediction")
                 elif decisive.confidence < self.review_threshold:
                     reasons.append("low_confidence")
+            # the home region only when a place of its pack resolves surely (not a street guessed in the capital)
             region = other.region if other is not None else (
-                self.region.region_name if place is not None and self.region is not None else None)
+                self.region.region_name if place is not None and place.confidence >= 0.5
+                and self.region is not None else None)
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
                                needs_review=bool(reasons), municipality=place.name if place else None,
                                locations=locs, entities=ents, evidence=evidence, model=self.id,

@@ -36,8 +36,8 @@ def kursk():
     return load_region("kursk")
 
 
-def read_eval() -> list[tuple[str, str]]:
-    with open(HERE / "data" / "other_region.tsv", encoding="utf-8") as fh:
+def read_eval(name: str = "other_region.tsv") -> list[tuple[str, str]]:
+    with open(HERE / "data" / name, encoding="utf-8") as fh:
         lines = [line for line in fh if not line.startswith("#")]
     return [(r["region"], r["text"]) for r in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)]
 
@@ -224,12 +224,13 @@ def test_in_region_routing_names_the_home_region(router):
     assert r.agency is not None
 
 
-def test_hand_written_set_meets_the_bars(router):
-    cases = read_eval()
+@pytest.mark.parametrize("name", ["other_region.tsv", "other_region_holdout.tsv"])
+def test_hand_written_set_meets_the_bars(router, name):
+    cases = read_eval(name)
     results = router.route_many([t for _, t in cases])
     other = [(exp, r) for (exp, _), r in zip(cases, results) if exp]
     home = [r for (exp, _), r in zip(cases, results) if not exp]
-    assert len(other) >= 60 and len(home) >= 50
+    assert len(other) >= 40 and len(home) >= 40
     named = sum(1 for exp, r in other if "outside_region" in r.review_reasons and r.region == exp)
     flagged = sum(1 for r in home if "outside_region" in r.review_reasons)
     assert named / len(other) >= 0.90

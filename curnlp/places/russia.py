@@ -355,6 +355,8 @@ _ORG_WORDS = frozenset({"банк", "сбербанк", "сбер", "втб", "�
 _ELSEWHERE_VERBS = frozenset({"жить", "проживать", "прописать", "прописанный", "зарегистрировать", "родиться",
                               "учиться", "работать", "служить", "переехать", "уехать", "приехать", "отдыхать",
                               "лечиться", "ездить", "поехать", "съездить", "побывать", "бывать"})
+#: a city this big is meant by its name even when the name is a common adjective («Волжский, ул. Мира»)
+_BIG_CITY = 100_000
 _DASHES = frozenset({"-", "—", "–", "−", "/"})
 _CLAUSE_END = frozenset({".", "!", "?", ";", "\n"})
 
@@ -388,6 +390,10 @@ def _home_spans(tokens: Sequence, lemmas: Sequence[str], home) -> list[tuple[int
                 lemmas[i] == region_key[0] and i + 1 < n and lemmas[i + 1] == "обл"):
             spans.append((i, i + 2, "region"))
             continue
+        before = _previous_word(tokens, lemmas, i)
+        if before >= 0 and lemmas[before] in _STREET_MARKERS - {"район", "р-н", "село", "с", "деревня", "поселок",
+                                                                 "пос", "п"}:
+            continue  # «ул. Курчатова» is a street, not the town Курчатов
         for key, kind, _canonical, strict in home.surface_names(lemmas[i]):
             if tuple(lemmas[i:i + len(key)]) == key:
                 if strict and not (i > 0 and (lemmas[i - 1] in _LOCATIVE_PREPS or lemmas[i - 1] in _AWAY_PREPS
@@ -414,20 +420,33 @@ def _previous_word(tokens: Sequence, lemmas: Sequence[str], i: int) -> int:
     return j
 
 
+def _address_follows(tokens: Sequence, lemmas: Sequence[str], j: int, width: int = 4) -> bool:
+    """Whether a street, house, district or region word comes within ``width`` tokens after ``j``."""
+    return any(lemmas[k] in _STREET_MARKERS or lemmas[k] in _PLACE_WORDS
+               for k in range(j, min(len(tokens), j + width)))
+
+
 def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Name, clean: str) -> str | None:
     """Why the mention at tokens ``i:j`` is the place of the problem, or None for a passing one."""
     n = len(tokens)
     prev = _previous_word(tokens, lemmas, i)
     before = {lemmas[k] for k in range(max(0, i - 4), i)}
-    if before & _COMPARISON or before & _ELSEWHERE_VERBS:
+    address = _address_follows(tokens, lemmas, j)
+    if before & _COMPARISON:
+        return None
+    # where the writer lives or goes is not the problem's place, unless an address follows
+    # («Живу в Москве, а у мамы в Льгове ...», but «Проживаю в г. Брянск, ул. Красноармейская 100»)
+    if before & _ELSEWHERE_VERBS and not address:
         return None
     # a road or a route: «Курск — Белгород», «Москва-Курск»
     if (i > 0 and tokens[i - 1].text in _DASHES) or (j < n and tokens[j].text in _DASHES):
         return None
     if prev >= 0 and lemmas[prev] in _AWAY_PREPS:
-        return None
+        # «Пишу из Орла, у нас ...»: the writer's place
+        if not (lemmas[prev] == "из" and prev > 0 and lemmas[prev - 1] in ("писать", "обращаться")):
+            return None
     # a street named after the place («ул. Кирова», «проспект Победы»)
-    if prev >= 0 and lemmas[prev] in _STREET_MARKERS - {"район", "р-н"}:
+    elif prev >= 0 and lemmas[prev] in _STREET_MARKERS - {"район", "р-н"}:
         return None
     org = bool(before & _ORG_WORDS)
     first = tokens[i]
@@ -439,35 +458,41 @@ def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Nam
             return None
         if _case_is(first.text, lemmas[i], ("accs",)) and not _case_is(first.text, lemmas[i], ("nomn", "loct", "gent")):
             return None  # «в г. Москву»
-        if before_marker >= 0 and lemmas[before_marker] in _LOCATIVE_PREPS and not _is_locative(first.text, lemmas[i]):
-            return None
+        if before_marker >= 0 and lemmas[before_marker] in _LOCATIVE_PREPS:
+            marker = tokens[prev].text.lower()
+            if marker.startswith("город"):  # «в городе Рязань» / «в городе Рязани», not «в город Рязань»
+                if not _is_locative(marker, "город"):
+                    return None
+            elif not _is_locative(first.text, lemmas[i]) and not address:
+                return None  # «в г. Москву», «в г. Рязань»: a direction; «в г. Брянск, ул. ...» is a place
         return "city"
-    if prev >= 0 and lemmas[prev] in _LOCATIVE_PREPS:
-        if org or not _is_locative(first.text, lemmas[i]):
+    if prev >= 0 and (lemmas[prev] in _LOCATIVE_PREPS or lemmas[prev] == "из"):
+        if org or not _is_locative(first.text, lemmas[i]) and lemmas[prev] != "из":
             return None
         if name.common == "adj":
             return None  # «в Мирном», «в Белом доме»: villages and words share these names
         return "in"
-    if name.common == "adj":
-        return None
     if org:
         return None
-    # an address: the name opens the message or a clause and a street, house or district follows,
-    # or a region name follows a place («Шебекино Белгородской области», «Белгородского района ...»)
+    # a region named after a place («Шебекино Белгородской области», «Россошь Воронежской обл.»)
     if name.city is None and name.explicit and prev >= 0 and (
             tokens[prev].kind == "number" or lemmas[prev] in _PLACE_WORDS or tokens[prev].text[:1].isupper()):
         if tokens[prev].kind == "word" and lemmas[prev] not in _PLACE_WORDS and \
                 not _case_is(first.text, lemmas[i], ("gent",)):
             return None
         return "address"
+    # an address: the name opens the message or a clause, and a street, house or district follows
     opens = i == 0 or tokens[i - 1].text in _CLAUSE_END or tokens[i - 1].text in (",", ":", "(") or \
         "\n" in clean[tokens[i - 1].stop:first.start]
-    if opens and name.common is None and _case_is(first.text, lemmas[i], ("nomn",)):
-        after = [lemmas[k] for k in range(j, min(n, j + 3))]
-        if any(a in _STREET_MARKERS or a in _PLACE_WORDS for a in after):
-            return "address"
-        if i == 0 and j < n and tokens[j].text in (",", ".", ":", "\n"):
-            return "address"
+    if not opens or not _case_is(first.text, lemmas[i], ("nomn",)):
+        return None
+    if address and name.common is None:
+        return "address"  # «Воронеж ул. Плехановская 5»
+    if (name.common == "word" or name.population >= _BIG_CITY) and j + 1 < n and tokens[j].text in (",", ":") \
+            and lemmas[j + 1] in _STREET_MARKERS:
+        return "address"  # «Находка, ул. Постышева», «Волжский, ул. Мира 50», not «Орлова Мария, ул. ...»
+    if name.common is None and i == 0 and j < n and tokens[j].text in (",", ".", ":", "\n"):
+        return "address"  # «Смоленск. Нет воды ...»
     return None
 
 
