@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, corpus_texts, parser, rates  # noqa: E402
 
-EVAL = [REPO / "tests" / "data" / "other_region.tsv", REPO / "tests" / "data" / "other_region_holdout.tsv"]
+EVAL = [REPO / "tests" / "data" / name for name in ("other_region.tsv", "other_region_holdout.tsv",
+                                                  "other_region_holdout2.tsv")]
 
 
 def read_eval(path: Path) -> list[tuple[str, str]]:

@@ -167,6 +167,13 @@ def test_the_shipped_file_is_what_the_builder_makes(tmp_path):
     ("ТУЛА, УЛ. ЛЕНИНА 15 - НЕТ ГОРЯЧЕЙ ВОДЫ!!!", "Тульская область", "Тула", "ТУЛА"),
     ("в воронеже на остановке нет навеса", "Воронежская область", "Воронеж", "воронеже"),
     ("В Ростове-на-Дону в доме нет отопления", "Ростовская область", "Ростов-на-Дону", "Ростове-на-Дону"),
+    ("Н.Новгород, ул. Родионова, ямы", "Нижегородская область", "Нижний Новгород", "Н.Новгород"),
+    ("в Людиново закрыли поликлинику", "Калужская область", "Людиново", "Людиново"),
+    ("в Коврове на ул. Шмидта разбитая дорога", "Владимирская область", "Ковров", "Коврове"),
+    ("Проживаю в г. Брянск, ул. Красноармейская 100, холодно", "Брянская область", "Брянск", "Брянск"),
+    ("Пишу из Орла, у нас на Наугорском шоссе не горят фонари", "Орловская область", "Орёл", "Орла"),
+    ("Находка, ул. Постышева — яма", "Приморский край", "Находка", "Находка"),
+    ("Белгородский район, п. Разумное: нет света", "Белгородская область", None, "Белгородский район"),
 ])
 def test_other_region_is_found_with_offsets(kursk, text, region, city, evidence):
     found = detect_other_region(normalize(text), kursk)
@@ -198,6 +205,10 @@ def test_other_region_is_found_with_offsets(kursk, text, region, city, evidence)
     "В Железногорске нет горячей воды",   # Kursk has Железногорск too: the home place wins
     "Живу в Москве, а у мамы в Льгове не вывозят мусор",
     "В Курске на ул. Белгородской как в Воронеже ямы",
+    "Орлова Мария Ивановна, ул. Ломакина 5, нет отопления",
+    "Обнинский Сергей: на ул. Курчатова не горят фонари",
+    "поеду в г. Москву на лечение, а в поликлинике не дают направление",
+    "Мирный, ул. Ленина 5 — нет воды",
 ])
 def test_passing_mentions_are_not_another_region(kursk, text):
     assert detect_other_region(normalize(text), kursk) is None
@@ -224,7 +235,7 @@ def test_in_region_routing_names_the_home_region(router):
     assert r.agency is not None
 
 
-@pytest.mark.parametrize("name", ["other_region.tsv", "other_region_holdout.tsv"])
+@pytest.mark.parametrize("name", ["other_region.tsv", "other_region_holdout.tsv", "other_region_holdout2.tsv"])
 def test_hand_written_set_meets_the_bars(router, name):
     cases = read_eval(name)
     results = router.route_many([t for _, t in cases])

@@ -128,6 +128,10 @@ SUBJECTS: tuple[Subject, ...] = (
 # Short words written for the region nouns («Белгородская обл.», «Респ. Коми», «ХМАО»)
 _NOUN_ABBR = {"область": ("обл",), "край": ("кр",), "республика": ("респ",), "автономный округ": ("ао",)}
 
+#: Region adjectives whose «... район» is also a district of a city elsewhere
+_DISTRICT_AMBIGUOUS = frozenset({"Московская", "Ленинградская", "Приморский", "Пермский", "Алтайский",
+                                 "Красноярский", "Хабаровский", "Ставропольский"})
+
 #: Cities that are also better known by a short name (the short name points to the city).
 _CITY_SHORT = {"Ростов-на-Дону": ("Ростов",), "Петропавловск-Камчатский": ("Петропавловск",),
                "Комсомольск-на-Амуре": ("Комсомольск",), "Нижний Новгород": ("Н. Новгород",),
@@ -156,6 +160,9 @@ def _city_name(row: Mapping[str, str]) -> str:
     return last[2:].strip() if last.startswith("г ") else last
 
 
+_ADJ_ENDINGS = ("ый", "ий", "ой", "ое", "ее", "ая", "яя")
+
+
 def _common_word(name: str) -> str | None:
     """What a one-word city name is first of all when not a place: ``"adj"`` for an adjective
     («Мирный», «Грозный», «Белый»: only «г. Мирный» / «город Мирный» names the city), ``"word"``
@@ -168,7 +175,7 @@ def _common_word(name: str) -> str | None:
     parses = parse(name.lower())
     if not parses or "Geox" in parses[0].tag:
         return None
-    return "adj" if parses[0].tag.POS in ("ADJF", "ADJS", "PRTF") else "word"
+    return "adj" if name.lower().endswith(_ADJ_ENDINGS) else "word"
 
 
 def build(city_csv: str | os.PathLike[str] | None = None, output: str | os.PathLike[str] | None = None,
@@ -264,11 +271,20 @@ class RussiaIndex:
                         for abbr in abbrs:
                             add(key[:at] + (abbr,) + key[at + len(nkey):],
                                 _Name(key, official, None, 10 ** 9, None, True))
+            # «Белгородский район»: the district named like its oblast / krai lies in it
+            # (not «Московский район», «Ленинградский район»: city districts elsewhere bear these names)
+            first_word = official.split()[0]
+            if subject.get("kind") in ("oblast", "krai") and first_word not in _DISTRICT_AMBIGUOUS:
+                adj = name_key(first_word)
+                for noun in ("район", "р-н"):
+                    add(adj + (noun,), _Name(adj + (noun,), official, None, 10 ** 9, None, True))
             for city in subject.get("cities", ()):
                 for form in (city["name"], *city.get("variants", ())):
                     key = name_key(form)
-                    add(key, _Name(key, official, city["name"], city["population"],
-                                   city.get("common"), False))
+                    # the name as written too: its lemma can be another word's («Ковров» -> «ковровый»)
+                    keys = {key, tuple(form.lower().replace("ё", "е").split())} if " " not in form else {key}
+                    for k in keys:
+                        add(k, _Name(k, official, city["name"], city["population"], city.get("common"), False))
         self._by_first: dict[str, list[tuple[tuple[str, ...], list[_Name]]]] = {}
         for key, items in names.items():
             items.sort(key=lambda n: -n.population)  # most populous first (regions before cities)
@@ -277,10 +293,19 @@ class RussiaIndex:
             entries.sort(key=lambda e: -len(e[0]))
 
     def match(self, lemmas: Sequence[str], i: int) -> tuple[int, list[_Name]] | None:
-        """The longest name starting at lemma ``i``: (number of lemmas, candidates), or None."""
+        """The longest name starting at lemma ``i``: (number of tokens, candidates), or None.
+        A dot between the words of a name is skipped («Н.Новгород», «Н. Новгород»)."""
+        n = len(lemmas)
         for key, items in self._by_first.get(lemmas[i], ()):
-            if tuple(lemmas[i:i + len(key)]) == key:
-                return len(key), items
+            k = i
+            for part in key:
+                if k > i and k < n and lemmas[k] == ".":
+                    k += 1
+                if k >= n or lemmas[k] != part:
+                    break
+                k += 1
+            else:
+                return k - i, items
         return None
 
 
@@ -368,6 +393,12 @@ def _is_locative(token_text: str, lemma: str) -> bool:
         if ("loct" in p.tag or "loc2" in p.tag) and p.normal_form.replace("ё", "е") == lemma:
             return True
     return False
+
+
+def _indeclinable(token_text: str, lemma: str) -> bool:
+    """«в Иваново», «в Людиново»: names in -ово/-ево/-ино/-ыно are often left undeclined."""
+    low = token_text.lower().replace("ё", "е")
+    return low == lemma and low.endswith(("ово", "ево", "ино", "ыно"))
 
 
 def _case_is(token_text: str, lemma: str, cases: Iterable[str]) -> bool:
@@ -467,7 +498,8 @@ def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Nam
                 return None  # «в г. Москву», «в г. Рязань»: a direction; «в г. Брянск, ул. ...» is a place
         return "city"
     if prev >= 0 and (lemmas[prev] in _LOCATIVE_PREPS or lemmas[prev] == "из"):
-        if org or not _is_locative(first.text, lemmas[i]) and lemmas[prev] != "из":
+        if org or not (_is_locative(first.text, lemmas[i]) or _indeclinable(first.text, lemmas[i])) \
+                and lemmas[prev] != "из":
             return None
         if name.common == "adj":
             return None  # «в Мирном», «в Белом доме»: villages and words share these names
