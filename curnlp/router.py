@@ -55,7 +55,8 @@ class Routing:
     ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
     the region pack's human-readable name of the group code; ``region`` is the official
     name of the region the message is about when known (the home region's when a place of
-    its pack is found, the other region's when ``outside_region``); ``outside`` holds the
+    its pack resolves with confidence >= 0.5 — not a lone street guessed to be in the capital —,
+    the other region's when ``outside_region``); ``outside`` holds the
     other region, city and the words that show it, with offsets into the original text.
 
     ``review_reasons`` (in this order; a message can have several):
