@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -408,13 +409,21 @@ def _case_is(token_text: str, lemma: str, cases: Iterable[str]) -> bool:
                for p in parse(token_text.lower()))
 
 
+_STREET_ONLY = _STREET_MARKERS - {"район", "р-н", "село", "с", "деревня", "поселок", "пос", "п"}
+
+
+@functools.lru_cache(maxsize=64)
+def _region_key(name: str) -> tuple[str, ...]:
+    from .packs import name_key
+
+    return name_key(name)
+
+
 def _home_spans(tokens: Sequence, lemmas: Sequence[str], home) -> list[tuple[int, int, str]]:
     """Token spans (i, j, kind) naming places of the home pack: its cities and settlements,
     its districts («Курского района»), its region («Курской области»)."""
-    from .packs import name_key
-
     spans: list[tuple[int, int, str]] = []
-    region_key = name_key(home.region_name)
+    region_key = _region_key(home.region_name)
     n = len(lemmas)
     for i in range(n):
         if tuple(lemmas[i:i + len(region_key)]) == region_key or (
@@ -422,8 +431,7 @@ def _home_spans(tokens: Sequence, lemmas: Sequence[str], home) -> list[tuple[int
             spans.append((i, i + 2, "region"))
             continue
         before = _previous_word(tokens, lemmas, i)
-        if before >= 0 and lemmas[before] in _STREET_MARKERS - {"район", "р-н", "село", "с", "деревня", "поселок",
-                                                                 "пос", "п"}:
+        if before >= 0 and lemmas[before] in _STREET_ONLY:
             continue  # «ул. Курчатова» is a street, not the town Курчатов
         for key, kind, _canonical, strict in home.surface_names(lemmas[i]):
             if tuple(lemmas[i:i + len(key)]) == key:
@@ -547,8 +555,6 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
         return None
     lemmas = [t.lemma for t in tokens]
     home_name = home.region_name if home is not None else None
-    home_spans = _home_spans(tokens, lemmas, home) if home is not None else []
-    home_starts = {s[0]: s for s in home_spans}
     found: list[tuple[int, int, _Name, str]] = []
     i = 0
     while i < len(tokens):
@@ -561,9 +567,6 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
             continue
         length, names = m
         j = i + length
-        if i in home_starts and home_starts[i][1] >= j:
-            i = home_starts[i][1]
-            continue
         names = [nm for nm in names if nm.region != home_name]
         # a lowercase city name that is also a common word is the word («шахты», «мирный»)
         if names and names[0].city is not None and names[0].common and not tokens[i].text[:1].isupper():
@@ -575,6 +578,8 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
         i = j
     if not found:
         return None
+    # the home pack's places are looked for only now: most messages name no other region
+    home_spans = _home_spans(tokens, lemmas, home) if home is not None else []
     if home_spans:
         # a home place wins, unless it is an ambiguous city named with the other region right after it
         ambiguous = []
