@@ -16,6 +16,8 @@ import importlib
 import threading
 from typing import Any
 
+from . import errors  # light (no third-party imports): ``except curnlp.errors.InvalidInput`` works at once
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it; resolved lazily on first attribute access
@@ -62,7 +64,7 @@ def route_many(texts, **options: Any):
     """Route many messages with the shipped default model (see :meth:`Router.route_many`)."""
     return default_router().route_many(texts, **options)
 
-__all__ = ["__version__", "route", "route_many", "load", *_LAZY]
+__all__ = ["__version__", "route", "route_many", "load", "errors", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

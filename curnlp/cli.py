@@ -34,7 +34,10 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 def _cmd_route(args: argparse.Namespace) -> int:
     from .router import Router
     router = Router.load(args.model, entities=not args.no_entities)
-    _print_json(router.route(_read_text(args)).to_dict(), args.pretty)
+    routing = router.route(_read_text(args))
+    _print_json(routing.to_dict(), args.pretty)
+    if routing.review_reasons:  # routed (exit 0), but a person must look: say why on stderr
+        print(f"needs review: {', '.join(routing.review_reasons)}", file=sys.stderr)
     return 0
 
 

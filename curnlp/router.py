@@ -20,8 +20,10 @@ from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
 from .normalize import Normalized, normalize
 from .places import Location, MunicipalityMatch, Region, extract_locations, load_region, resolve_municipality
+from .places.russia import OtherRegion, detect_other_region
+from .language import is_russian
 
-__all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS"]
+__all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
 
 log = logging.getLogger("curnlp")
 
@@ -38,18 +40,38 @@ DEFAULT_MODEL = _default_model()
 TARGETS = ("topic", "group", "agency")
 #: Default cap on the characters of one message; longer text is cut and flagged.
 MAX_LENGTH = 100_000
+#: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
+REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence")
 
 
 @dataclass(frozen=True, slots=True)
 class Routing:
     """Where a message goes and why.
 
-    ``topic``/``group``/``agency`` are None when the bundle has no model for them;
-    ``needs_review`` is set when the agency's confidence is below the bundle's threshold
-    (or there is nothing to route); ``evidence`` maps a target to the words that pushed
-    its decision, with their weights; ``truncated`` tells that only the first
+    ``topic``/``group``/``agency`` are None when the bundle has no model for them or when
+    the router cannot know them (see the reasons below); ``needs_review`` is true exactly
+    when ``review_reasons`` is not empty; ``evidence`` maps a target to the words that
+    pushed its decision, with their weights; ``truncated`` tells that only the first
     ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
-    the region pack's human-readable name of the group code.
+    the region pack's human-readable name of the group code; ``region`` is the official
+    name of the region the message is about when known (the home region's when a place of
+    its pack resolves with confidence >= 0.5 — not a lone street guessed to be in the capital —,
+    the other region's when ``outside_region``); ``outside`` holds the
+    other region, city and the words that show it, with offsets into the original text.
+
+    ``review_reasons`` (in this order; a message can have several):
+
+    * ``no_words``: nothing to read (empty, spaces, emoji, digits, punctuation, only a
+      link): no labels, no places;
+    * ``not_russian``: the words are not Russian (:mod:`curnlp.language`): no labels (the
+      model reads Russian lemmas; anything it said would be a guess), places and names kept;
+    * ``outside_region``: the problem is in another region (:func:`curnlp.places.russia.detect_other_region`):
+      ``agency`` is None (no agency of the home region handles it) and ``municipality``
+      None; ``topic``/``group`` are kept (what the problem is), ``region``/``outside`` name the place;
+    * ``truncated``: the message was longer than ``max_length`` and only its start was read;
+    * ``no_prediction``: the bundle gave no prediction for the target that decides review;
+    * ``low_confidence``: the deciding prediction (the agency) is below the bundle's
+      review threshold: the labels are suggestions for a person.
     """
 
     topic: Prediction | None
@@ -63,6 +85,9 @@ class Routing:
     model: str
     truncated: bool = False
     group_name: str | None = None
+    review_reasons: tuple[str, ...] = ()
+    region: str | None = None
+    outside: OtherRegion | None = None
 
     def to_dict(self) -> dict:
         """A JSON-serializable dict."""
@@ -72,6 +97,9 @@ class Routing:
             "group_name": self.group_name,
             "agency": self.agency.to_dict() if self.agency else None,
             "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
+            "region": self.region,
+            "outside": self.outside.to_dict() if self.outside else None,
             "municipality": self.municipality,
             "locations": [loc.to_dict() for loc in self.locations],
             "entities": [ent.to_dict() for ent in self.entities],
@@ -195,12 +223,13 @@ class Router:
 
     # -- routing ----------------------------------------------------------------
     def route(self, text: str) -> Routing:
-        """Route one message.
+        """Route one message. Any ``str`` routes: a message with no words gives a Routing
+        with no labels flagged ``no_words``.
 
         Raises
         ------
         InvalidInput
-            If ``text`` is not a ``str`` or nothing is left of it after cleaning.
+            If ``text`` is not a ``str``.
         """
         return self._route_batch([_check(text)])[0]
 
@@ -216,8 +245,8 @@ class Router:
         n_jobs : int
             Worker processes (``-1``: all cores). Each worker loads the bundle once.
         errors : {"raise", "return"}
-            On a bad message, raise :class:`InvalidInput`, or put the exception in its
-            place in the result and go on.
+            On an item that is not a ``str``, raise :class:`InvalidInput`, or put the
+            exception in its place in the result and go on. (Every ``str`` routes.)
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -253,9 +282,6 @@ class Router:
     def _prepare(self, text: str) -> tuple[Normalized, bool]:
         truncated = len(text) > self.max_length
         doc = normalize(text[: self.max_length] if truncated else text)
-        if not doc.tokens or all(t.kind == "punct" for t in doc.tokens):
-            raise InvalidInput("nothing to route: the message has no words after cleaning "
-                               f"(got {describe(text)})")
         return doc, truncated
 
     def _route_batch(self, texts: Sequence[str]) -> list[Routing]:
@@ -265,20 +291,58 @@ class Router:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
-        # no region pack: no gazetteer, so no locations and no municipality
-        locations = [extract_locations(doc, self.region) if self.region else [] for doc in docs]
-        places = [resolve_municipality(locs, self.region) if self.region else None for locs in locations]
-        entities = extract_entities_many(docs) if self.entities else [[] for _ in docs]
-        decisions = self._classify(docs, places)
+        readable = [i for i, doc in enumerate(docs) if has_words(doc)]
+        russian = [i for i in readable if is_russian(words_of(docs[i])) is not False]
+        # no region pack: no gazetteer, so no locations, no municipality, no other region
+        locations: list[list[Location]] = [[] for _ in docs]
+        places: list[MunicipalityMatch | None] = [None] * len(docs)
+        outside: list[OtherRegion | None] = [None] * len(docs)
+        entities: list[list[Entity]] = [[] for _ in docs]
+        if self.region is not None:
+            for i in readable:
+                locations[i] = extract_locations(docs[i], self.region)
+                places[i] = resolve_municipality(locations[i], self.region)
+                outside[i] = detect_other_region(docs[i], self.region)
+        if self.entities and readable:
+            for i, ents in zip(readable, extract_entities_many([docs[i] for i in readable])):
+                entities[i] = ents
+        decisions: list[Any] = [({}, {})] * len(docs)
+        if russian:
+            for i, decision in zip(russian, self._classify([docs[i] for i in russian],
+                                                           [places[i] for i in russian])):
+                decisions[i] = decision
         out = []
-        for (doc, truncated), locs, place, ents, (preds, evidence) in zip(prepared, locations, places, entities,
-                                                                          decisions):
-            decisive = preds.get(self.review_target)
-            needs_review = decisive is None or decisive.confidence < self.review_threshold
+        ok = set(readable)
+        is_ru = set(russian)
+        for i, ((doc, truncated), locs, place, other, ents, (preds, evidence)) in enumerate(
+                zip(prepared, locations, places, outside, entities, decisions)):
+            reasons = []
+            if i not in ok:
+                reasons.append("no_words")
+            elif i not in is_ru:
+                reasons.append("not_russian")
+            if other is not None:
+                reasons.append("outside_region")
+                preds = {t: p for t, p in preds.items() if t != "agency"}
+                evidence = {t: e for t, e in evidence.items() if t != "agency"}
+                place = None
+            if truncated:
+                reasons.append("truncated")
+            if i in is_ru and other is None:
+                decisive = preds.get(self.review_target)
+                if decisive is None:
+                    reasons.append("no_prediction")
+                elif decisive.confidence < self.review_threshold:
+                    reasons.append("low_confidence")
+            # the home region only when a place of its pack resolves surely (not a street guessed in the capital)
+            region = other.region if other is not None else (
+                self.region.region_name if place is not None and place.confidence >= 0.5
+                and self.region is not None else None)
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
-                               needs_review=needs_review, municipality=place.name if place else None,
+                               needs_review=bool(reasons), municipality=place.name if place else None,
                                locations=locs, entities=ents, evidence=evidence, model=self.id,
-                               truncated=truncated, group_name=self._group_name(preds.get("group"))))
+                               truncated=truncated, group_name=self._group_name(preds.get("group")),
+                               review_reasons=tuple(reasons), region=region, outside=other))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:
@@ -296,6 +360,17 @@ _WARM_UP_MESSAGE = ("<p>Иванова Мария Петровна: на ул. �
 
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
+
+
+def has_words(doc: Normalized) -> bool:
+    """Whether a normalized message has a word to read (not only emoji, digits,
+    punctuation or link / e-mail / phone placeholders)."""
+    return any(t.kind == "word" for t in doc.tokens)
+
+
+def words_of(doc: Normalized) -> str:
+    """The words of a message joined by spaces (what the language detector reads)."""
+    return " ".join(t.text for t in doc.tokens if t.kind == "word")
 
 
 def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord:
