@@ -24,13 +24,16 @@ from typing import Any, Iterable, Mapping
 from ..errors import CorpusError, InvalidInput, describe
 
 __all__ = [
-    "Region", "Municipality", "Settlement", "RegionPackError", "load_region", "name_key", "FORMAT",
+    "Region", "Municipality", "Settlement", "Street", "RegionPackError", "load_region", "name_key", "FORMAT",
 ]
 
 #: The pack format this version reads.
 FORMAT = "curnlp-region/1"
 MUNICIPALITY_KINDS = ("city", "city_okrug", "urban_okrug", "district")
 SETTLEMENT_TYPES = ("город", "село", "деревня", "посёлок", "хутор", "слобода", "микрорайон", "СНТ")
+STREET_TYPES = ("улица", "проспект", "переулок", "проезд", "шоссе", "бульвар", "площадь", "набережная", "тупик")
+#: where a pack entry comes from: written by a person, or mined from an archive by learn_pack
+ENTRY_SOURCES = ("curated", "mined")
 
 
 
@@ -76,6 +79,20 @@ class Settlement:
     variants: tuple[str, ...] = ()
     strict: bool = False
     district_centre: bool = False
+    source: str = "curated"
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Street:
+    """A street of the region: ``municipality`` is the id responsible for it, or None when the
+    name is shared by several municipalities (still known as a street for extraction)."""
+
+    name: str
+    type: str
+    municipality: str | None
+    source: str = "curated"
+    count: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,12 +109,15 @@ class Region:
     source: str
     #: human-readable names of topic-group codes (``"0"`` -> ``"Дороги и дорожное хозяйство"``)
     groups: Mapping[str, str] = field(default_factory=dict)
+    streets: tuple[Street, ...] = ()
     # indexes (built in load)
     _by_adjective: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
     _cities: Mapping[tuple[str, ...], tuple[str, ...]] = field(repr=False, default_factory=dict)
     _settlements: Mapping[tuple[str, ...], tuple[Settlement, ...]] = field(repr=False, default_factory=dict)
     _surface: Mapping[str, tuple[tuple[tuple[str, ...], str, str, bool], ...]] = field(repr=False, default_factory=dict)
     _admins: Mapping[tuple[str, ...], str] = field(repr=False, default_factory=dict)
+    _streets: Mapping[tuple[str, ...], tuple[Street, ...]] = field(repr=False, default_factory=dict)
+    _street_surface: Mapping[str, tuple[tuple[str, ...], ...]] = field(repr=False, default_factory=dict)
 
     # -- lookups -------------------------------------------------------------
     def district(self, adjective: str, kind: str = "district") -> Municipality | None:
@@ -126,6 +146,14 @@ class Region:
         ``kind`` is ``city`` or ``settlement``; used by the extractor for names without a type word.
         """
         return self._surface.get(first_lemma, ())
+
+    def streets_named(self, name: str) -> tuple[Street, ...]:
+        """Streets of the pack called ``name`` (any case form, without the type word)."""
+        return self._streets.get(name_key(name), ())
+
+    def street_keys(self, first_lemma: str) -> tuple[tuple[str, ...], ...]:
+        """Keys of street names starting with ``first_lemma``, longest first (for the extractor)."""
+        return self._street_surface.get(first_lemma, ())
 
     def by_administration(self, agency: str) -> Municipality | None:
         """The municipality whose administration is ``agency`` ("Администрация г. Обояни" works too)."""
@@ -285,7 +313,24 @@ def _parse_pack(text: str, source: str) -> Region:
             raise RegionPackError(f"{where}: unknown municipality {muni!r}")
         settlements.append(Settlement(
             name=_req(s, "name", where), type=stype, municipality=muni, variants=_str_list(s, "variants", where),
-            strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False))))
+            strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False)),
+            source=_source(s, where), count=_count(s, where)))
+    streets = []
+    raw_streets = data.get("streets", [])
+    if not isinstance(raw_streets, list):
+        raise RegionPackError(f"{source}: field 'streets' must be a list")
+    for i, s in enumerate(raw_streets):
+        where = f"{source}: streets[{i}]"
+        if not isinstance(s, dict):
+            raise RegionPackError(f"{where} must be an object")
+        stype = _req(s, "type", where)
+        if stype not in STREET_TYPES:
+            raise RegionPackError(f"{where}: type {stype!r} is not one of {STREET_TYPES}")
+        muni = s.get("municipality")
+        if muni is not None and muni not in munis:
+            raise RegionPackError(f"{where}: unknown municipality {muni!r}")
+        streets.append(Street(name=_req(s, "name", where), type=stype, municipality=muni,
+                              source=_source(s, where), count=_count(s, where)))
 
     by_adj: dict[tuple[str, str], str] = {}
     cities: dict[tuple[str, ...], list[str]] = {}
@@ -316,6 +361,13 @@ def _parse_pack(text: str, source: str) -> Region:
             key = name_key(variant)
             sets.setdefault(key, []).append(s)
             add_surface(key, "settlement", s.name, s.strict)
+    street_index: dict[tuple[str, ...], list[Street]] = {}
+    street_surface: dict[str, set[tuple[str, ...]]] = {}
+    for st in streets:
+        key = name_key(st.name)
+        if key:
+            street_index.setdefault(key, []).append(st)
+            street_surface.setdefault(key[0], set()).add(key)
     region_adj = region_obj.get("adjective", "")
     groups = data.get("groups", {})
     if not isinstance(groups, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
@@ -330,4 +382,20 @@ def _parse_pack(text: str, source: str) -> Region:
         _cities={k: tuple(v) for k, v in cities.items()},
         _settlements={k: tuple(v) for k, v in sets.items()},
         _surface={k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in surface.items()},
-        _admins=admins)
+        _admins=admins, streets=tuple(streets),
+        _streets={k: tuple(v) for k, v in street_index.items()},
+        _street_surface={k: tuple(sorted(v, key=lambda e: (-len(e), e))) for k, v in street_surface.items()})
+
+
+def _source(obj: Mapping, where: str) -> str:
+    value = obj.get("source", "curated")
+    if value not in ENTRY_SOURCES:
+        raise RegionPackError(f"{where}: source {value!r} is not one of {ENTRY_SOURCES}")
+    return value
+
+
+def _count(obj: Mapping, where: str) -> int:
+    value = obj.get("count", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RegionPackError(f"{where}: count must be a non-negative integer, got {value!r}")
+    return value
