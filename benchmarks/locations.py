@@ -155,6 +155,7 @@ def main() -> None:
                                                    str(ROOT / "corpora" / "locations_gold_blind.jsonl")],
                     help="gold sets, each reported separately")
     ap.add_argument("--route", action="store_true", help="also time full route_many with the shipped model")
+    ap.add_argument("--heldout", action="store_true", help="also score with a pack mined without the gold messages")
     ap.add_argument("--natasha-sample", type=int, default=200, help="messages timed with AddrExtractor")
     ap.add_argument("--no-natasha", action="store_true")
     args = ap.parse_args()
@@ -213,6 +214,21 @@ def main() -> None:
 
     for gold_name, gold in golds:
         gold_quality(gold_name, gold, corpus, region, natasha)
+    if args.heldout:
+        # the shipped pack was mined from the whole corpus, gold messages included: mine one without them
+        import tempfile
+
+        from curnlp.places import learn_pack, write_pack
+
+        gold_ids = {g["id"] for _, gold in golds for g in gold}
+        rows = [(corpus[i][0], corpus[i][1]) for i in ids if i not in gold_ids]
+        pack = learn_pack(rows, base=region)
+        with tempfile.TemporaryDirectory() as tmp:
+            heldout = load_region(write_pack(pack, Path(tmp) / "heldout.json"))
+        print(f"\n== held-out pack: mined from the {len(rows)} corpus messages outside the gold sets "
+              f"({pack['provenance']['mined']['streets']} streets, {pack['provenance']['mined']['settlements']} settlements) ==")
+        for gold_name, gold in golds:
+            gold_quality(gold_name + " (held-out pack)", gold, corpus, heldout, None)
 
     # ---- corpus check: territorial administrations ----------------------------
     n = with_any = with_place = resolved = exact = parent_ok = 0
@@ -252,6 +268,9 @@ def main() -> None:
     print(f"messages naming a town/district/okrug/settlement: {with_place}; resolved {place_resolved}, "
           f"match {place_exact / max(place_resolved, 1):.1%}")
     print(f"streets only -> default city (confidence 0.35): {street_default}, match {street_default_ok / max(street_default, 1):.1%}")
+    none = sum(resolve_municipality(locs, region) is None for locs in locs_all)
+    print(f"\n== municipality coverage, whole corpus: {len(texts) - none}/{len(texts)} messages resolved "
+          f"({none / len(texts):.1%} get none) ==")
     print(f"\npeak RSS (whole run): {maxrss_mb():.1f} MB")
 
 

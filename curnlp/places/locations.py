@@ -60,7 +60,7 @@ def _forms(words: str, kind: str, canon: str, gender: str, strong: bool) -> dict
 
 
 _STREET = {
-    **_forms("улица улицы улице улицу улицей ул", "street", "улица", "femn", True),
+    **_forms("улица улицы улице улицу улицей ул улиц улицам улицами улицах", "street", "улица", "femn", True),
     **_forms("проспект проспекта проспекте проспекту проспектом пр-т пр-кт просп пр-те пр-та пр-ту пр-том пр-кте пр-кта", "street", "проспект", "masc", True),
     **_forms("пр", "street", "проспект", "masc", False),
     **_forms("переулок переулка переулке переулку переулком пер", "street", "переулок", "masc", True),
@@ -108,6 +108,9 @@ _ADJ_ENDINGS = ("ая", "ой", "ую", "ый", "ий", "ое", "ей", "ого"
 _HOUSE_RE = re.compile(r"\d{1,4}(?:[/-]\d{1,4})?(?:-?[а-яА-ЯёЁa-zA-Z])?(?:/\d{1,4})?")
 # a house letter written apart from its number ("15 а", "16 б"); not the one-letter words в и к о с у я
 _SPACED_LETTERS = frozenset("абвгдежзлмнпрт")
+_PLURAL_STREET = frozenset("улиц улицам улицами улицах".split())
+# after a marked house number these words do not make it a quantity: "д 30 подъезд 2"
+_HOUSE_PARTS = frozenset("подъезд подъезда подъезде подъезду этаж этажа этаже кв квартира".split())
 # words after which a capitalized name without a type word is a street ("по адресу Клыкова д 4")
 _ADDRESS_WORDS = frozenset("адресу адрес адресом адресе".split())
 _CROSSING = frozenset("пересечении пересечение пересечения перекрестке перекресток перекрестка углу угол".split())
@@ -460,7 +463,7 @@ class _Scan:
               and self.toks[end + 1].kind == "number"):
             num += self.low[end] + self.toks[end + 1].text
             end += 2
-        if end < self.n and self.low[end] in _UNITS and num.isdigit():
+        if end < self.n and self.low[end] in _UNITS and num.isdigit() and not (marked and self.low[end] in _HOUSE_PARTS):
             return None  # "5 подъезд", "10 лет"; not "7/1 подъезд 1"
         normal = f"дом {num}"
         # корпус / строение / литера
@@ -666,6 +669,15 @@ class _Scan:
         if canon == "СНТ":
             name = " ".join(words)
         self.emit(i, end_span, kind, f"{canon} {name}")
+        if w in _PLURAL_STREET:  # "между улицами Пионеров и Нижняя Луговая"
+            k = end_span
+            while k + 1 < self.n and self.low[k] in ("и", ",") and self.is_word(k + 1) and self.is_cap(k + 1):
+                e = self.take_name(k + 1, False)
+                if e == k + 1:
+                    break
+                self.emit(k + 1, e, "street", f"улица {self.street_name(k + 1, e)}")
+                k = e
+            return k
         # a house number right after a street: "ул. Ленина 5", "ул. Ленина, д. 5"
         if kind == "street":
             k = end_span

@@ -14,6 +14,7 @@ __all__ = ["MunicipalityMatch", "resolve_municipality"]
 W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
 W_CITY = 0.9          # "город Льгов", "в Курске"
 W_SETTLEMENT = 0.8    # a village whose district the pack knows
+W_STREET = 0.6       # a street the pack ties to one municipality (mined from an archive, or curated)
 W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
@@ -39,8 +40,10 @@ class MunicipalityMatch:
                 "parent": self.parent, "confidence": self.confidence, "evidence": list(self.evidence)}
 
 
-_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ")
-_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ")
+_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ",
+                  "населённый пункт ")
+_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ", "населённый пункт ")
+_STREET_TYPES = ("улица ", "проспект ", "переулок ", "проезд ", "шоссе ", "бульвар ", "площадь ", "набережная ", "тупик ")
 
 
 def _strip_type(normal: str) -> str:
@@ -69,6 +72,11 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
             munis = {s.municipality for s in found}
             share = W_SETTLEMENT / len(munis)
             return [(mid, share) for mid in sorted(munis)]
+    if kind == "street":
+        name = next((loc.normal[len(p):] for p in _STREET_TYPES if loc.normal.startswith(p)), loc.normal)
+        munis = {s.municipality for s in region.streets_named(name)}
+        if len(munis) == 1 and None not in munis:
+            return [(munis.pop(), W_STREET)]
     return []
 
 
@@ -79,8 +87,10 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     town (0.9) > a settlement whose municipality the pack knows (0.8, split when the
     name is ambiguous). A vote for a city also supports the inner okrug or town inside it
     that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
-    With no such evidence, streets or houses resolve to the pack's default city (Kursk)
-    with low confidence (0.35). Ties go to the earliest mention.
+    A street the pack ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
+    such evidence, streets or houses resolve to the pack's default city (Kursk) with low
+    confidence (0.35), unless the message names a village the pack does not know (then its
+    municipality is unknown: None). Ties go to the earliest mention.
 
     ``confidence`` = the winner's strongest evidence weight x its share of all votes.
 
