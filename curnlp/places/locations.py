@@ -251,6 +251,10 @@ def _canon_name(words: list[str], gender: str, inflect_nouns: bool) -> str:
         genders = _adjective(w)
         if genders and (gender in genders or "plur" in genders):
             return _inflect_adjective(w, gender) or _cap(w)
+        if gender == "femn" and w.lower().endswith(("ой", "ей", "ую")):  # "улице Литейной" (also a noun "литейная")
+            adj = _inflect_adjective(w, gender)
+            if adj is not None:
+                return adj
         return _noun_nominative(w) if inflect_nouns else _cap(w)
     # adjective + noun in an oblique case agreeing with each other: "в деревне Старом Бузце"
     if inflect_nouns and len(words) == 2 and _adjective(words[0]):
@@ -633,7 +637,9 @@ class _Scan:
         if end == j:
             # "Союзной улице": the name precedes the type word
             lower_ok = i + 1 < self.n and self.house_at(i + 1, marked=False) is not None  # "магистральный проезд 16б"
-            if kind == "street" and i > 0 and not self.used[i - 1] and self.is_word(i - 1) and (self.is_cap(i - 1) or lower_ok):
+            initial = i == 1 or i > 1 and self.low[i - 2] in (".", "!", "?", "\n")  # "Отвратительный проезд ..."
+            if (kind == "street" and i > 0 and not self.used[i - 1] and self.is_word(i - 1)
+                    and (self.is_cap(i - 1) and (not initial or self.region.streets_named(self.toks[i - 1].text)) or lower_ok)):
                 genders = _adjective(toks_text := self.toks[i - 1].text)
                 if genders and gender in genders and self.low[i - 1] not in _NOT_NAME:
                     name = _inflect_adjective(toks_text, gender) or _cap(toks_text)

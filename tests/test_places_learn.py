@@ -1,0 +1,97 @@
+"""learn_pack, locate and the municipality rules of issue 12 (hand-written archives and messages)."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+import curnlp
+from curnlp.cli import main
+from curnlp.errors import CorpusError, InvalidInput
+from curnlp.places import Place, learn_pack, load_region, locate, write_pack
+
+ARCHIVE = [
+    ("Яма на ул. Литейной, д. 5", "Администрация города Льгов"),
+    ("ул.Литейная не чищена от снега!", "Администрация города Льгов"),
+    ("<p>На улице Литейной нет света</p>", "Администрация города Льгов"),
+    ("В д. Кукуевка Льговского района нет воды", ""),
+    ("жители д. Кукуевка просят грейдер", "Администрация Льговского района"),
+    ("д. Пеньки: нет дороги", "Администрация Льговского района"),  # once only: below min_count
+    ("По ул. Садовой яма", "Администрация города Льгов"),
+    ("По ул. Садовой яма", "Комитет дорожного хозяйства города Курска"),
+    ("По ул. Садовой опять яма", "Администрация Курского района"),
+]
+
+
+def test_learn_pack_mines_typed_mentions_with_their_municipality():
+    pack = learn_pack(ARCHIVE, base="kursk")
+    streets = {s["name"]: s for s in pack["streets"] if s["source"] == "mined"}
+    assert streets["Литейная"]["municipality"] == "Льгов" and streets["Литейная"]["count"] == 3
+    assert streets["Садовая"]["municipality"] is None  # three towns: a street name, no municipality
+    villages = {s["name"]: s for s in pack["settlements"] if s.get("source") == "mined"}
+    assert villages["Кукуевка"]["municipality"] == "Льговский" and villages["Кукуевка"]["type"] == "деревня"
+    assert "Пеньки" not in villages
+    assert all(s.get("source", "curated") == "curated" for s in pack["settlements"][:10])
+    assert pack["provenance"]["messages"] == len(ARCHIVE)
+
+
+def test_learned_pack_changes_the_municipality(tmp_path):
+    path = write_pack(learn_pack(ARCHIVE, base="kursk"), tmp_path / "lgov.json")
+    assert locate("сломан фонарь на ул. Литейной", region=path).municipality.name == "Льгов"
+    assert locate("грейдер в Кукуевку, д. Кукуевка", region=path).municipality.name == "Льговский район"
+    # a relearned pack does not keep mined entries of its base: curated + freshly mined
+    again = learn_pack(ARCHIVE[:3], base=path)
+    assert {s["name"] for s in again["streets"] if s["source"] == "mined"} == {"Литейная"}
+
+
+def test_learn_pack_from_csv_and_cli(tmp_path):
+    src = tmp_path / "a.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["Текст Сообщения", "Ответственное лицо"])
+        w.writerows(ARCHIVE)
+    out = tmp_path / "pack.json"
+    assert main(["learn-pack", str(src), "-o", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert any(s["name"] == "Литейная" for s in data["streets"])
+    assert load_region(out).streets_named("Литейная")[0].municipality == "Льгов"
+    with pytest.raises(CorpusError):
+        learn_pack(tmp_path / "missing.csv")
+    with pytest.raises(CorpusError):
+        learn_pack(src, text="нет такой колонки")
+    with pytest.raises(InvalidInput):
+        learn_pack(ARCHIVE, min_share=0.3)
+
+
+def test_locate_place_dataclass():
+    p = curnlp.locate("<p>Яма у дома 5 по ул. Литейной, г. Льгов</p>")
+    assert isinstance(p, Place) and p.region == "Курская область"
+    assert p.municipality.name == "Льгов" and 0 < p.municipality.confidence <= 1
+    assert [l.kind for l in p.locations] == ["house", "street", "city"]
+    d = p.to_dict()
+    assert d["municipality"]["evidence"] and json.dumps(d, ensure_ascii=False)
+    nothing = locate("Спасибо врачам!")
+    assert nothing == Place(None, None, ()) and nothing.to_dict()["locations"] == []
+    with pytest.raises(InvalidInput):
+        locate(42)
+
+
+def test_cli_locate(capsys):
+    assert main(["locate", "яма на ул. Садовой в Рыльске"]) == 0
+    assert json.loads(capsys.readouterr().out)["municipality"]["name"] == "Рыльск"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Льговский муниципальный округ, с. Густомой: нет воды", "Льговский район"),
+    ("в Сеймском округе яма", "Сеймский округ"),
+    ("Курск, Сеймский округ, ул. Союзная", "Сеймский округ"),
+    ("сломан фонарь на ул. Литейной", "Льгов"),          # a street the shipped pack ties to Льгов
+    ("по ул. Ленина 5 яма", "Курск"),                  # a street of many towns: the Kursk default
+])
+def test_municipality_rules(text, name):
+    assert locate(text).municipality.name == name
+
+
+def test_unknown_village_blocks_the_kursk_default():
+    assert locate("в Верхних Лугах на ул. Ленина нет света").municipality is None
