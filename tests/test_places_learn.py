@@ -95,3 +95,20 @@ def test_municipality_rules(text, name):
 
 def test_unknown_village_blocks_the_kursk_default():
     assert locate("в Верхних Лугах на ул. Ленина нет света").municipality is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Около школы № 54 яму так и не закопали", ("школа № 54", "Курск")),
+    ("Разбит люк на парковке перед детским садом 91", ("детский сад № 91", "Курск")),
+    ("дорога к дет.саду 85 в ямах!", ("детский сад № 85", "Курск")),
+    ("в школе 5 холодно", ("школа № 5", None)),          # small numbers exist in every town
+])
+def test_numbered_landmarks(text, expected):
+    p = locate(text)
+    assert [l.normal for l in p.locations if l.kind == "landmark"] == [expected[0]]
+    assert (p.municipality.name if p.municipality else None) == expected[1]
+
+
+def test_landmark_does_not_beat_a_named_town():
+    assert locate("г. Железногорск, у школы № 54 яма").municipality.name == "Железногорск"
+    assert locate("в саду 5 яблонь засохло").locations == ()

@@ -26,8 +26,8 @@ from .packs import Region, load_region
 
 __all__ = ["Location", "KINDS", "extract_locations", "extract_locations_many"]
 
-#: Location kinds, from the largest unit to the smallest.
-KINDS = ("region", "district", "city", "city_okrug", "settlement", "street", "house")
+#: Location kinds, from the largest unit to the smallest; then numbered landmarks ("школа № 54").
+KINDS = ("region", "district", "city", "city_okrug", "settlement", "street", "house", "landmark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +121,10 @@ _NUMBERED_UNITS = frozenset("дивизия армия бригада полк �
 _NOT_VILLAGE = frozenset("""фонд банк суд центр парк сквер больница поликлиника школа сад управление отдел комитет
     администрация рынок магазин завод клуб дом театр музей институт университет колледж училище лицей гимназия
     станция вокзал аэропорт мир союз служба инспекция прокуратура полиция совет дума собрание компания""".split())
+# numbered landmarks: lemma of the word -> canonical kind ("школы № 54" -> "школа № 54")
+_LANDMARKS = {"школа": "школа", "сош": "школа", "гимназия": "гимназия", "лицей": "лицей",
+              "детсад": "детский сад", "садик": "детский сад", "доу": "детский сад", "мбдоу": "детский сад",
+              "сад": "детский сад"}
 _VILLAGE_SUFFIXES = ("овка", "евка", "ёвка", "ино", "ово", "ево", "ёво", "ское", "цкое", "ище", "ичи", "цы", "ки")
 _LETTER_RE = re.compile(r"[а-яА-ЯёЁa-zA-Z]")
 _PREP_PLACE = frozenset("в во из под до около возле от по на за у близ".split())
@@ -501,6 +505,8 @@ class _Scan:
                 nxt = self.post_marker(i, w)
             if nxt is None:
                 nxt = self.house_marker(i, w)
+            if nxt is None and toks[i].lemma in _LANDMARKS:
+                nxt = self.landmark(i)
             if nxt is None and w in _CROSSING:
                 nxt = self.crossing(i)
             if nxt is None:
@@ -514,6 +520,25 @@ class _Scan:
             self.emit(i, i + 2, "house", f"дом {self.toks[i].text}")
             return i + 2
         return None
+
+    def landmark(self, i: int) -> int | None:
+        """'школы № 54', 'гимназии 4', 'дет.саду 85', 'детского сада №91' (a number of up to 3 digits)."""
+        canon = _LANDMARKS[self.toks[i].lemma]
+        a = i
+        if canon == "детский сад" and self.toks[i].lemma == "сад":
+            k = i - 1 if i > 0 and self.low[i - 1] != "." else i - 2
+            if k < 0 or not self.low[k].startswith("дет"):
+                return None  # a garden, not a kindergarten
+            a = k
+        j = i + 1
+        while j < self.n and self.low[j] in ("№", "№№", "n"):
+            j += 1
+        if j >= self.n or self.toks[j].kind != "number" or not self.low[j].isdigit() or len(self.low[j]) > 3:
+            return None
+        if j + 1 < self.n and self.low[j + 1] in _UNITS:
+            return None
+        self.emit(a, j + 1, "landmark", f"{canon} № {int(self.low[j])}")
+        return j + 1
 
     def crossing(self, i: int) -> int | None:
         """'на пересечении Гагарина и Пушкина', 'на углу Ленина и Мирной' (names without a type word)."""
@@ -551,12 +576,17 @@ class _Scan:
         t = self.toks[i]
         if t.kind != "word" or (not self.is_cap(i) and not self.lower_doc):
             return None
-        for key in self.region.street_keys(t.lemma):
+        keys = self.region.street_keys(t.lemma)
+        if not keys and self.low[i].endswith(("ой", "ей", "ую")):  # "на Литейной": the lemma may be a noun's
+            adj = _inflect_adjective(t.text, "femn")
+            keys = self.region.street_keys(morph.lemma(adj)) if adj else ()
+            keys = tuple(k for k in keys if len(k) == 1)
+        for key in keys:
             if len(key[0]) == 1 and not (i + 1 < self.n and self.low[i + 1] == "."):
                 continue  # "К. Маркса" needs its dot
             j, k = i + 1, 1
             while k < len(key) and j < self.n:
-                if self.low[j] in (".", "-"):
+                if self.low[j] in (".", "-") and j > i:
                     j += 1
                     continue
                 lem = self.toks[j].lemma

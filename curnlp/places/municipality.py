@@ -15,6 +15,7 @@ W_DISTRICT = 1.0      # "Курский район", "Сеймский окру�
 W_CITY = 0.9          # "город Льгов", "в Курске"
 W_SETTLEMENT = 0.8    # a village whose district the pack knows
 W_STREET = 0.6       # a street the pack ties to one municipality (mined from an archive, or curated)
+W_LANDMARK = 0.5     # a numbered school/kindergarten only one municipality of the pack has ("школа № 54")
 W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
@@ -72,6 +73,11 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
             munis = {s.municipality for s in found}
             share = W_SETTLEMENT / len(munis)
             return [(mid, share) for mid in sorted(munis)]
+    if kind == "landmark":
+        what, _, number = loc.normal.rpartition(" № ")
+        found = [m.id for m in region.municipalities.values()
+                 if what in m.numbered_landmarks and number.isdigit() and int(number) >= m.numbered_landmarks[what]]
+        return [(found[0], W_LANDMARK)] if len(found) == 1 else []
     if kind == "street":
         name = next((loc.normal[len(p):] for p in _STREET_TYPES if loc.normal.startswith(p)), loc.normal)
         munis = {s.municipality for s in region.streets_named(name)}
@@ -87,7 +93,9 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     town (0.9) > a settlement whose municipality the pack knows (0.8, split when the
     name is ambiguous). A vote for a city also supports the inner okrug or town inside it
     that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
-    A street the pack ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
+    A numbered landmark that only one municipality has (``numbered_landmarks`` in the pack:
+    in Kursk, schools from № 15 and kindergartens from № 40) votes 0.5. A street the pack
+    ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
     such evidence, streets or houses resolve to the pack's default city (Kursk) with low
     confidence (0.35), unless the message names a village the pack does not know (then its
     municipality is unknown: None). Ties go to the earliest mention.

@@ -67,6 +67,8 @@ class Municipality:
     variants: tuple[str, ...] = ()  # names of the place itself ("Курск") for unmarked matching
     strict: bool = False            # match the name only after a type word ("г.", "город")
     default_for_streets: bool = False
+    #: numbered landmarks that only this municipality has: {"школа": 15} = a school numbered 15 or more
+    numbered_landmarks: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +295,8 @@ def _parse_pack(text: str, source: str) -> Region:
             id=mid, name=_req(m, "name", where), kind=kind, administration=_req(m, "administration", where),
             parent=m.get("parent"), adjective=adjective, centre=m.get("centre"),
             variants=_str_list(m, "variants", where), strict=bool(m.get("strict", False)),
-            default_for_streets=bool(m.get("default_for_streets", False)))
+            default_for_streets=bool(m.get("default_for_streets", False)),
+            numbered_landmarks=_landmarks(m, where))
     for m in munis.values():
         if m.parent is not None and m.parent not in munis:
             raise RegionPackError(f"{source}: municipality {m.id!r} has unknown parent {m.parent!r}")
@@ -385,6 +388,14 @@ def _parse_pack(text: str, source: str) -> Region:
         _admins=admins, streets=tuple(streets),
         _streets={k: tuple(v) for k, v in street_index.items()},
         _street_surface={k: tuple(sorted(v, key=lambda e: (-len(e), e))) for k, v in street_surface.items()})
+
+
+def _landmarks(obj: Mapping, where: str) -> dict[str, int]:
+    value = obj.get("numbered_landmarks", {})
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                              and v > 0 for k, v in value.items()):
+        raise RegionPackError(f"{where}: 'numbered_landmarks' must map a landmark kind to a positive int")
+    return dict(value)
 
 
 def _source(obj: Mapping, where: str) -> str:
