@@ -19,7 +19,7 @@ from .features import MessageRecord
 from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
 from .normalize import Normalized, normalize
-from .places import Location, MunicipalityMatch, Region, extract_locations, load_region, resolve_municipality
+from .places import Location, MunicipalityMatch, Place, Region, extract_locations, load_region, resolve_municipality
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS"]
 
@@ -63,6 +63,7 @@ class Routing:
     model: str
     truncated: bool = False
     group_name: str | None = None
+    place: Place | None = None  # the place stage's result (curnlp.locate): region, municipality match, locations
 
     def to_dict(self) -> dict:
         """A JSON-serializable dict."""
@@ -78,6 +79,7 @@ class Routing:
             "evidence": {t: [[w, round(v, 4)] for w, v in ev] for t, ev in self.evidence.items()},
             "model": self.model,
             "truncated": self.truncated,
+            "place": self.place.to_dict() if self.place else None,
         }
 
 
@@ -278,7 +280,9 @@ class Router:
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
                                needs_review=needs_review, municipality=place.name if place else None,
                                locations=locs, entities=ents, evidence=evidence, model=self.id,
-                               truncated=truncated, group_name=self._group_name(preds.get("group"))))
+                               truncated=truncated, group_name=self._group_name(preds.get("group")),
+                               place=Place(self.region.region_name if place else None, place, tuple(locs))
+                               if self.region else None))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:

@@ -112,3 +112,10 @@ def test_numbered_landmarks(text, expected):
 def test_landmark_does_not_beat_a_named_town():
     assert locate("г. Железногорск, у школы № 54 яма").municipality.name == "Железногорск"
     assert locate("в саду 5 яблонь засохло").locations == ()
+
+
+def test_routing_carries_the_place():
+    r = curnlp.route("Яма на ул. Литейной у дома 5, г. Льгов")
+    assert r.place == locate("Яма на ул. Литейной у дома 5, г. Льгов")
+    assert r.place.municipality.name == r.municipality == "Льгов"
+    assert r.to_dict()["place"]["municipality"]["name"] == "Льгов"

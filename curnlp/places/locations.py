@@ -610,6 +610,8 @@ class _Scan:
         kind, canon, gender, strong = info
         j = i + 1
         dotted = j < self.n and self.low[j] == "."
+        if w in ("г", "гг") and i > 0 and self.toks[i - 1].kind == "number":
+            return None  # "07.06.2021г.Филиал": the year, not a city
         if (len(w) == 1 and i >= 2 and self.low[i - 1] == "." and len(self.low[i - 2]) == 1 and self.is_word(i - 2)
                 and self.adjacent(i - 2, i - 1)):
             return None  # the second letter of "и т.д.", "А.Д. Петров"
@@ -832,7 +834,9 @@ class _Scan:
             if (prev in _STREET_PREP or prev in _ADDRESS_WORDS or prev == ":" or listed) and not one_common and not noun_next:
                 self.emit(i, end, "street", normal)
                 return end
-        if (prev in _ADDRESS_WORDS or prev == ":" and i > 1 and self.low[i - 2] in _ADDRESS_WORDS) and self.is_cap(i):
+        if ((prev in _ADDRESS_WORDS or prev == ":" and i > 1 and self.low[i - 2] in _ADDRESS_WORDS)
+                and (self.is_cap(i) or i + 1 < self.n and self.toks[i + 1].kind == "number") and t.kind == "word"
+                and w not in _NOT_NAME and w not in _MARKERS and w not in _HOUSE):
             end = self.take_name(i, False, max_words=3)
             k = end + 1 if end < self.n and self.low[end] == "," else end
             if end > i and k < self.n and (self.house_at(k, marked=False) and self.toks[k].kind == "number"
@@ -886,7 +890,7 @@ class _Scan:
             return None
         nxt = i + 1
         two = (nxt < self.n and self.is_word(nxt) and self.is_cap(nxt) and self.adjacent_words(i, nxt)
-               and _adjective(t.text) and not _adjective(self.toks[nxt].text)
+               and _adjective(t.text) and not _adjective(self.toks[nxt].text) and not self.toks[nxt].text.isupper()
                and self.toks[nxt].lemma not in _NOT_VILLAGE and self.low[nxt] not in _POST and self.low[nxt] not in _MARKERS)
         if two:
             if any("Surn" in p.tag or "Name" in p.tag for p in morph.parse(self.low[nxt])[:1]):
