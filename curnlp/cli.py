@@ -40,7 +40,10 @@ def _cmd_route(args: argparse.Namespace) -> int:
 
 def _cmd_learn_pack(args: argparse.Namespace) -> int:
     from .places.learn import learn_pack, write_pack
-    command = "curnlp learn-pack " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["learn-pack"] else None
+    from pathlib import Path
+    # the command as typed, with the archive by file name only (no local paths in a shipped pack)
+    argv = sys.argv[2:] if sys.argv[1:2] == ["learn-pack"] else []
+    command = " ".join(["curnlp learn-pack", *(Path(x).name if x == args.archive else x for x in argv)]) if argv else None
     pack = learn_pack(args.archive, base=args.base, text=args.text_column, agency=args.agency_column or None,
                       min_count=args.min_count, min_share=args.min_share, command=command)
     path = write_pack(pack, args.output)

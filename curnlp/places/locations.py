@@ -157,6 +157,15 @@ def _unknown_word(word: str) -> bool:
 
 
 @lru_cache(maxsize=20_000)
+def _name_like(word: str) -> bool:
+    """A lower-case word that is most likely a name: unknown to the dictionary, or a surname/place name."""
+    if _unknown_word(word):
+        return True
+    parses = morph.parse(word.lower())
+    return bool(parses) and any(g in parses[0].tag for g in ("Surn", "Geox"))
+
+
+@lru_cache(maxsize=20_000)
 def _common_noun(word: str) -> bool:
     """A common noun (no name, surname or place name reading among the likely parses): "ЯМЫ", "Победы"."""
     parses = [p for p in morph.parse(word.lower()) if p.score >= 0.1] or list(morph.parse(word.lower()))[:1]
@@ -574,8 +583,8 @@ class _Scan:
     def known_street(self, i: int) -> tuple[int, str] | None:
         """A street of the pack written without a type word, starting at token i: (end, normal)."""
         t = self.toks[i]
-        if t.kind != "word" or (not self.is_cap(i) and not self.lower_doc):
-            return None
+        if t.kind != "word" or (not self.is_cap(i) and not self.lower_doc and not _name_like(self.low[i])):
+            return None  # lower case only for words no dictionary knows as common ones ("на дериглазова")
         keys = self.region.street_keys(t.lemma)
         if not keys and self.low[i].endswith(("ой", "ей", "ую")):  # "на Литейной": the lemma may be a noun's
             adj = _inflect_adjective(t.text, "femn")
