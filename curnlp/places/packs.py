@@ -301,16 +301,8 @@ def _parse_pack(text: str, source: str) -> Region:
         if m.parent is not None and m.parent not in munis:
             raise RegionPackError(f"{source}: municipality {m.id!r} has unknown parent {m.parent!r}")
     settlements = []
-    raw_sets = data.get("settlements", [])
-    if not isinstance(raw_sets, list):
-        raise RegionPackError(f"{source}: field 'settlements' must be a list")
-    for i, s in enumerate(raw_sets):
-        where = f"{source}: settlements[{i}]"
-        if not isinstance(s, dict):
-            raise RegionPackError(f"{where} must be an object")
-        stype = _req(s, "type", where)
-        if stype not in SETTLEMENT_TYPES:
-            raise RegionPackError(f"{where}: type {stype!r} is not one of {SETTLEMENT_TYPES}")
+    for where, s in _objects(data, "settlements", source):
+        stype = _typed(s, where, SETTLEMENT_TYPES)
         muni = _req(s, "municipality", where)
         if muni not in munis:
             raise RegionPackError(f"{where}: unknown municipality {muni!r}")
@@ -319,16 +311,8 @@ def _parse_pack(text: str, source: str) -> Region:
             strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False)),
             source=_source(s, where), count=_count(s, where)))
     streets = []
-    raw_streets = data.get("streets", [])
-    if not isinstance(raw_streets, list):
-        raise RegionPackError(f"{source}: field 'streets' must be a list")
-    for i, s in enumerate(raw_streets):
-        where = f"{source}: streets[{i}]"
-        if not isinstance(s, dict):
-            raise RegionPackError(f"{where} must be an object")
-        stype = _req(s, "type", where)
-        if stype not in STREET_TYPES:
-            raise RegionPackError(f"{where}: type {stype!r} is not one of {STREET_TYPES}")
+    for where, s in _objects(data, "streets", source):
+        stype = _typed(s, where, STREET_TYPES)
         muni = s.get("municipality")
         if muni is not None and muni not in munis:
             raise RegionPackError(f"{where}: unknown municipality {muni!r}")
@@ -388,6 +372,25 @@ def _parse_pack(text: str, source: str) -> Region:
         _admins=admins, streets=tuple(streets),
         _streets={k: tuple(v) for k, v in street_index.items()},
         _street_surface={k: tuple(sorted(v, key=lambda e: (-len(e), e))) for k, v in street_surface.items()})
+
+
+def _objects(data: Mapping, key: str, source: str) -> Iterable[tuple[str, Mapping]]:
+    """(where, object) for each item of an optional list of objects ``data[key]``."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise RegionPackError(f"{source}: field {key!r} must be a list")
+    for i, obj in enumerate(raw):
+        where = f"{source}: {key}[{i}]"
+        if not isinstance(obj, dict):
+            raise RegionPackError(f"{where} must be an object")
+        yield where, obj
+
+
+def _typed(obj: Mapping, where: str, types: tuple[str, ...]) -> str:
+    value = _req(obj, "type", where)
+    if value not in types:
+        raise RegionPackError(f"{where}: type {value!r} is not one of {types}")
+    return value
 
 
 def _landmarks(obj: Mapping, where: str) -> dict[str, int]:
