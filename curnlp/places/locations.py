@@ -583,13 +583,15 @@ class _Scan:
     def known_street(self, i: int) -> tuple[int, str] | None:
         """A street of the pack written without a type word, starting at token i: (end, normal)."""
         t = self.toks[i]
-        if t.kind != "word" or (not self.is_cap(i) and not self.lower_doc and not _name_like(self.low[i])):
-            return None  # lower case only for words no dictionary knows as common ones ("на дериглазова")
+        if t.kind != "word":
+            return None
         keys = self.region.street_keys(t.lemma)
-        if not keys and self.low[i].endswith(("ой", "ей", "ую")):  # "на Литейной": the lemma may be a noun's
+        if not keys and self.low[i].endswith(("ой", "ей", "ую")) and self.is_cap(i):  # "на Литейной": a noun's lemma
             adj = _inflect_adjective(t.text, "femn")
             keys = self.region.street_keys(morph.lemma(adj)) if adj else ()
             keys = tuple(k for k in keys if len(k) == 1)
+        if not keys or (not self.is_cap(i) and not self.lower_doc and not _name_like(self.low[i])):
+            return None  # lower case only for words no dictionary knows as common ones ("на дериглазова")
         for key in keys:
             if len(key[0]) == 1 and not (i + 1 < self.n and self.low[i + 1] == "."):
                 continue  # "К. Маркса" needs its dot
