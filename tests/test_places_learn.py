@@ -119,3 +119,28 @@ def test_routing_carries_the_place():
     assert r.place == locate("Яма на ул. Литейной у дома 5, г. Льгов")
     assert r.place.municipality.name == r.municipality == "Льгов"
     assert r.to_dict()["place"]["municipality"]["name"] == "Льгов"
+
+
+def test_street_name_before_a_street_type_is_not_a_village():
+    # the shipped pack has a mined village «Майская» (Курский район); «Майский бульвар» is a Kursk street
+    p = locate("Ямы во дворе дома 24 по Майскому б-ру")
+    assert [l.kind for l in p.locations] == ["house", "street"] and p.municipality.name == "Курск"
+
+
+def test_street_type_must_agree_for_a_street_vote():
+    # «проспект Дружбы» is a Kursk street in the pack; «ул. Дружбы» of another town is not evidence for Kursk
+    assert locate("яма на проспекте Дружбы").municipality.confidence == 0.6
+    assert locate("яма на ул. Дружбы").municipality.confidence == 0.35
+
+
+def test_initials_share_votes_and_city_posyolki():
+    pack = learn_pack([("ул. К. Маркса 5", "Администрация города Льгов"), ("ул. К. Маркса 7", "Администрация города Льгов"),
+                       ("ул. Карла Маркса 9", "Администрация города Льгов"),
+                       ("в пос. Северный нет света", "Комитет ЖКХ города Курска"),
+                       ("пос. Северный, ул. Ленина", "Администрация города Курска"),
+                       ("в д. Шуклинка яма", "Комитет ЖКХ города Курска"), ("д. Шуклинка", "Администрация города Курска")],
+                      base="kursk")
+    streets = {s["name"]: (s["municipality"], s["count"]) for s in pack["streets"] if s["source"] == "mined"}
+    assert streets["К. Маркса"] == streets["Карла Маркса"] == ("Льгов", 3)
+    villages = {s["name"]: s["municipality"] for s in pack["settlements"] if s.get("source") == "mined"}
+    assert villages.get("Северный") == "kursk" and "Шуклинка" not in villages

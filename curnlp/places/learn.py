@@ -13,7 +13,9 @@ A message whose text and agency disagree is skipped. An entry is written when it
 least ``min_count`` times and one municipality holds at least ``min_share`` of its mentions
 (streets below the share are still written, with ``"municipality": null``: a known street
 name, no municipality). A settlement mentioned together with its district in the same message
-counts twice (the district is stated, not inferred). Inner okrugs count for their city.
+counts twice (the district is stated, not inferred). Inner okrugs count for their city; the
+посёлки («пос. Северный») of a city agency go to the city (its villages do not). «К. Маркса» and «Карла
+Маркса» share their votes.
 
 The result is a pack dict (format ``curnlp-region/1``): the base pack's curated entries, then
 the mined ones marked ``"source": "mined"`` with their ``"count"``, for a person to review.
@@ -173,13 +175,15 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
                     continue
                 if curated.settlements_named(name) or curated.city(name):
                     continue
-                m = curated.municipalities.get(muni) if muni else None
-                if m is None or m.kind not in ("district", "urban_okrug"):
-                    settlements[key][None] += 1  # a village of a city agency or of no known unit: no vote
+                m = curated.municipalities.get(_root(curated, muni)) if muni else None
+                if m is None or (m.kind in ("city", "urban_okrug") and stype != "посёлок"):
+                    settlements[key][None] += 1  # no municipality known, or a village of a city agency: no vote
                     continue
+                muni = m.id
                 settlement_names[key][(stype, name)] += 1
                 settlements[key][muni] += 2 if len(districts) == 1 and text_muni == muni else 1
 
+    _merge_initials(streets)
     mined_streets = []
     for key, votes in streets.items():
         total = sum(votes.values())
@@ -217,6 +221,16 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
                 "only the names and counts are stored, no message text. Review them before shipping.",
     }
     return pack
+
+
+def _merge_initials(streets: dict[tuple[str, ...], Counter]) -> None:
+    """«К. Маркса» and «Карла Маркса» are one street: each gets the votes of both (when the match is unique)."""
+    full = [k for k in streets if len(k[0]) > 1]
+    for key in [k for k in streets if len(k) > 1 and len(k[0]) == 1]:
+        match = [k for k in full if k[1:] == key[1:] and k[0].startswith(key[0])]
+        if len(match) == 1:
+            merged = streets[key] + streets[match[0]]
+            streets[key] = streets[match[0]] = merged
 
 
 def _good_name(name: str, key: tuple[str, ...]) -> bool:

@@ -66,7 +66,7 @@ _STREET = {
     **_forms("переулок переулка переулке переулку переулком пер", "street", "переулок", "masc", True),
     **_forms("проезд проезда проезде проезду проездом пр-д", "street", "проезд", "masc", False),
     **_forms("шоссе ш", "street", "шоссе", "neut", False),
-    **_forms("бульвар бульвара бульваре бульвару бульваром б-р бул", "street", "бульвар", "masc", True),
+    **_forms("бульвар бульвара бульваре бульвару бульваром б-р б-ра б-ре б-ру б-ром бул", "street", "бульвар", "masc", True),
     **_forms("площадь площади площадью пл", "street", "площадь", "femn", False),
     **_forms("набережная набережной набережную наб", "street", "набережная", "femn", False),
     **_forms("тупик тупика тупике", "street", "тупик", "masc", False),
@@ -569,6 +569,8 @@ class _Scan:
                 break
         if len(found) != 2:
             return None
+        if found[1][1] < self.n and self.low[found[1][1]] in _STREET:
+            found.pop()  # "углу Мыльникова и Майского б-ра": the type word's own rule takes the second name
         for a, b in found:
             self.emit(a, b, "street", f"улица {self.street_name(a, b)}")
         return found[-1][1]
@@ -811,6 +813,8 @@ class _Scan:
         """Names without a type word: gazetteer places ('в Курске'), 'Орловская 12', 'на Союзной'."""
         t = self.toks[i]
         gz = self.gazetteer(i)
+        if gz is not None and gz[0] < self.n and _STREET.get(self.low[gz[0]], ("",))[0] == "street":
+            gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
         if gz is not None:
             end, gkind, canonical, strict = gz
             if strict:

@@ -79,8 +79,10 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
                  if what in m.numbered_landmarks and number.isdigit() and int(number) >= m.numbered_landmarks[what]]
         return [(found[0], W_LANDMARK)] if len(found) == 1 else []
     if kind == "street":
-        name = next((loc.normal[len(p):] for p in _STREET_TYPES if loc.normal.startswith(p)), loc.normal)
-        munis = {s.municipality for s in region.streets_named(name)}
+        stype = next((p for p in _STREET_TYPES if loc.normal.startswith(p)), "")
+        name = loc.normal[len(stype):]
+        # «ул. Дружбы» is not «проспект Дружбы»: the type must agree
+        munis = {s.municipality for s in region.streets_named(name) if s.type == stype.strip()}
         if len(munis) == 1 and None not in munis:
             return [(munis.pop(), W_STREET)]
     return []
