@@ -144,3 +144,10 @@ def test_initials_share_votes_and_city_posyolki():
     assert streets["К. Маркса"] == streets["Карла Маркса"] == ("Льгов", 3)
     villages = {s["name"]: s["municipality"] for s in pack["settlements"] if s.get("source") == "mined"}
     assert villages.get("Северный") == "kursk" and "Шуклинка" not in villages
+
+
+def test_repeated_mentions_do_not_outweigh_a_named_district():
+    text = ("В Октябрьском районе (если ехать со стороны Курска по трассе Курск - Рыльск, у Курска) "
+            "грунтовая дорога разбита")
+    assert locate(text).municipality.name == "Октябрьский район"
+    assert locate("Звонили в Курск обл водоканал, нет воды").locations == ()

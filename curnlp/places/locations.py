@@ -815,6 +815,8 @@ class _Scan:
         gz = self.gazetteer(i)
         if gz is not None and gz[0] < self.n and _STREET.get(self.low[gz[0]], ("",))[0] == "street":
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
+        if gz is not None and gz[0] < self.n and self.low[gz[0]] in ("обл", "области", "область", "обл."):
+            gz = None  # "Курск обл водоканал": the region, not the city
         if gz is not None:
             end, gkind, canonical, strict = gz
             if strict:
