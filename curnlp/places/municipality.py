@@ -16,7 +16,7 @@ W_CITY = 0.9          # "город Льгов", "в Курске"
 W_SETTLEMENT = 0.8    # a village whose district the pack knows
 W_STREET = 0.6       # a street the pack ties to one municipality (mined from an archive, or curated)
 W_LANDMARK = 0.5     # a numbered school/kindergarten only one municipality of the pack has ("школа № 54")
-REPEAT = 0.25        # share of a repeated mention's weight («Курск … Курск … Курск» is not three times the evidence)
+REPEAT = 0.05        # share of a repeated mention's weight: a tie-breaker, never more than a stronger kind of evidence
 W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
@@ -128,7 +128,7 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
             best_weight[mid] = max(best_weight.get(mid, 0.0), w)
             first.setdefault(mid, i)
             evidence.setdefault(mid, []).append(loc.text)
-    for mid, ws in votes.items():  # the strongest mention counts in full, repeats a quarter
+    for mid, ws in votes.items():  # the strongest mention counts in full, repeats 5%
         ws.sort(reverse=True)
         scores[mid] = ws[0] + REPEAT * sum(ws[1:])
     rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
