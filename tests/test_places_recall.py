@@ -87,3 +87,11 @@ def test_offsets_point_into_original_markup():
     raw = "<p>Яма&nbsp;по адресу Ленина 94</p>"
     locs = extract_locations(raw)
     assert [raw[l.start:l.end] for l in locs] == ["Ленина", "94"]
+
+
+def test_street_lists_and_ordinal_lanes():
+    assert kn("освещение на ул Парижской Коммуны, Цюрупы, Станционной и т.д.")[:2] == [
+        ("street", "улица Парижской Коммуны"), ("street", "улица Цюрупы")]
+    assert kn("по Новой Луговой или 40-му переулку")[-1] == ("street", "переулок 40-й")
+    assert kn("ул. Ленина, Петрова сказала, что починят") == [("street", "улица Ленина")]
+    assert kn("по ул.Радищева,Курские электрические сети отрыли траншею") == [("street", "улица Радищева")]

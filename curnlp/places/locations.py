@@ -582,6 +582,24 @@ class _Scan:
             return _inflect_adjective(words[0], "femn") or _cap(words[0])
         return " ".join(x if x[:1].isdigit() else _cap(x) for x in words)
 
+    def noun_phrase_goes_on(self, j: int) -> bool:
+        """Token j is a lower-case noun or adjective: the name before it modifies it ("Курские электрические сети")."""
+        return (j < self.n and self.is_word(j) and not self.is_cap(j)
+                and any(p.tag.POS in ("NOUN", "ADJF") for p in morph.parse(self.low[j])[:1]))
+
+    def list_name(self, i: int) -> bool:
+        """Is token i the next name of a street list: a capitalized surname in the genitive («Чернышевского»)?"""
+        if not (self.is_word(i) and self.is_cap(i)) or self.low[i] in _NOT_NAME or self.low[i] in _MARKERS:
+            return False
+        if i + 1 < self.n and (self.low[i + 1] in _STREET or self.toks[i + 1].kind == "word" and self.is_cap(i + 1)):
+            return False  # "ул. Ленина и Мирной улицы" is the type word's; "и Иван Петров" a person
+        if i + 1 < self.n and self.is_word(i + 1) and self.low[i + 1] not in ("и", "или", "д", "дом"):
+            return False  # a list item ends at punctuation, "и", a number: "ул. Ленина, Петрова сказала" is a person
+        if self.region.streets_named(self.toks[i].text):
+            return True
+        parses = morph.parse(self.low[i])
+        return bool(parses) and parses[0].tag.case == "gent" and "Surn" in parses[0].tag
+
     def known_street(self, i: int) -> tuple[int, str] | None:
         """A street of the pack written without a type word, starting at token i: (end, normal)."""
         t = self.toks[i]
@@ -698,6 +716,12 @@ class _Scan:
                         self.emit(i + 1, house[0], "house", house[1])
                         return self.more_houses(house[0])
                     return i + 1
+            # "по 40-му переулку", "2-й проезд": an ordinal alone names a lane
+            if (kind == "street" and canon in ("переулок", "проезд", "тупик") and i > 0 and not self.used[i - 1]
+                    and self.low[i - 1][:1].isdigit() and "-" in self.low[i - 1]
+                    and self.low[i - 1].split("-", 1)[1] in _ORDINAL_ENDINGS | {"ой", "му", "м", "ом"}):
+                self.emit(i - 1, i + 1, "street", f"{canon} {_ordinal(self.low[i - 1], gender)}")
+                return i + 1
             return None
         if quote is not None and end < self.n and self.low[end] in ("»", '"', "`", "'", "”", "“"):
             end_span = end + 1
@@ -729,6 +753,11 @@ class _Scan:
                 self.emit(k + 1, e, "street", f"улица {self.street_name(k + 1, e)}")
                 k = e
             return k
+        # a list of names after a singular type word: "на ул.Глинко, Чернышевского"
+        if kind == "street" and end_span + 1 < self.n and self.low[end_span] in (",", "и") and self.list_name(end_span + 1):
+            e = self.take_name(end_span + 1, False, max_words=2)
+            self.emit(end_span + 1, e, "street", f"{canon} {self.street_name(end_span + 1, e)}")
+            return e
         # a house number right after a street: "ул. Ленина 5", "ул. Ленина, д. 5"
         if kind == "street":
             k = end_span
@@ -838,10 +867,11 @@ class _Scan:
             end, normal = street
             k = end + 1 if end < self.n and self.low[end] == "," else end
             house = self.house_at(k, marked=False) if k < self.n and self.toks[k].kind == "number" else None
-            listed = bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] in (i - 1, i - 2) and prev in ("и", ",")
+            listed = (bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] in (i - 1, i - 2) and prev in ("и", ",")
+                      and not self.noun_phrase_goes_on(end))
             one_common = end == i + 1 and _common_noun(t.text)
-            noun_next = end < self.n and self.is_word(end) and not self.is_cap(end) and any(
-                p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])
+            noun_next = end == i + 1 and end < self.n and self.is_word(end) and not self.is_cap(end) and any(
+                p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
             if house is not None or (self.low[end:end + 1] and self.low[end] in _HOUSE and self.house_at(self.skip_dot(end + 1), True)):
                 self.emit(i, end, "street", normal)
                 if house is not None:
