@@ -29,6 +29,8 @@ _LAZY: dict[str, str] = {
     "evaluate": "curnlp.training",
     "cross_validate": "curnlp.training",
     "Report": "curnlp.training",
+    "locate": "curnlp.places",
+    "Place": "curnlp.places",
 }
 
 _default_router = None

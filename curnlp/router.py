@@ -19,8 +19,7 @@ from .features import MessageRecord
 from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
 from .normalize import Normalized, normalize
-from .places import Location, MunicipalityMatch, Region, extract_locations, load_region, resolve_municipality
-from .places.russia import OtherRegion, detect_other_region
+from .places import Location, MunicipalityMatch, OtherRegion, Place, Region, load_region, place_of
 from .language import is_russian
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
@@ -87,7 +86,12 @@ class Routing:
     group_name: str | None = None
     review_reasons: tuple[str, ...] = ()
     region: str | None = None
-    outside: OtherRegion | None = None
+    place: Place | None = None
+
+    @property
+    def outside(self) -> OtherRegion | None:
+        """The other region the problem is in (``place.outside``), or None."""
+        return self.place.outside if self.place is not None else None
 
     def to_dict(self) -> dict:
         """A JSON-serializable dict."""
@@ -106,6 +110,7 @@ class Routing:
             "evidence": {t: [[w, round(v, 4)] for w, v in ev] for t, ev in self.evidence.items()},
             "model": self.model,
             "truncated": self.truncated,
+            "place": self.place.to_dict() if self.place else None,
         }
 
 
@@ -294,28 +299,25 @@ class Router:
         readable = [i for i, doc in enumerate(docs) if has_words(doc)]
         russian = [i for i in readable if is_russian(words_of(docs[i])) is not False]
         # no region pack: no gazetteer, so no locations, no municipality, no other region
-        locations: list[list[Location]] = [[] for _ in docs]
-        places: list[MunicipalityMatch | None] = [None] * len(docs)
-        outside: list[OtherRegion | None] = [None] * len(docs)
+        located: list[Place | None] = [None] * len(docs)
         entities: list[list[Entity]] = [[] for _ in docs]
         if self.region is not None:
             for i in readable:
-                locations[i] = extract_locations(docs[i], self.region)
-                places[i] = resolve_municipality(locations[i], self.region)
-                outside[i] = detect_other_region(docs[i], self.region)
+                located[i] = place_of(docs[i], self.region)
         if self.entities and readable:
             for i, ents in zip(readable, extract_entities_many([docs[i] for i in readable])):
                 entities[i] = ents
         decisions: list[Any] = [({}, {})] * len(docs)
         if russian:
-            for i, decision in zip(russian, self._classify([docs[i] for i in russian],
-                                                           [places[i] for i in russian])):
+            for i, decision in zip(russian, self._classify(
+                    [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian])):
                 decisions[i] = decision
         out = []
         ok = set(readable)
         is_ru = set(russian)
-        for i, ((doc, truncated), locs, place, other, ents, (preds, evidence)) in enumerate(
-                zip(prepared, locations, places, outside, entities, decisions)):
+        for i, ((doc, truncated), place, ents, (preds, evidence)) in enumerate(
+                zip(prepared, located, entities, decisions)):
+            other = place.outside if place is not None else None
             reasons = []
             if i not in ok:
                 reasons.append("no_words")
@@ -325,7 +327,6 @@ class Router:
                 reasons.append("outside_region")
                 preds = {t: p for t, p in preds.items() if t != "agency"}
                 evidence = {t: e for t, e in evidence.items() if t != "agency"}
-                place = None
             if truncated:
                 reasons.append("truncated")
             if i in is_ru and other is None:
@@ -334,15 +335,14 @@ class Router:
                     reasons.append("no_prediction")
                 elif decisive.confidence < self.review_threshold:
                     reasons.append("low_confidence")
-            # the home region only when a place of its pack resolves surely (not a street guessed in the capital)
-            region = other.region if other is not None else (
-                self.region.region_name if place is not None and place.confidence >= 0.5
-                and self.region is not None else None)
+            match = place.municipality if place is not None else None
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
-                               needs_review=bool(reasons), municipality=place.name if place else None,
-                               locations=locs, entities=ents, evidence=evidence, model=self.id,
+                               needs_review=bool(reasons), municipality=match.name if match else None,
+                               locations=list(place.locations) if place else [], entities=ents,
+                               evidence=evidence, model=self.id,
                                truncated=truncated, group_name=self._group_name(preds.get("group")),
-                               review_reasons=tuple(reasons), region=region, outside=other))
+                               review_reasons=tuple(reasons), region=place.region if place else None,
+                               place=place))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:

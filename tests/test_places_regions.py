@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from curnlp.places import extract_locations, load_region, resolve_municipality
+from curnlp.places import extract_locations, load_region, locate, resolve_municipality
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ("ryazan", "irkutsk", "volgograd", "arkhangelsk")
@@ -30,7 +30,7 @@ def _load_script(name: str, path: Path):
 
 
 def muni(text: str, region: str):
-    return resolve_municipality(extract_locations(text, region), region)
+    return locate(text, region=region).municipality
 
 
 def name_of(text: str, region: str) -> str | None:
@@ -193,8 +193,6 @@ def test_kursk_message_located_with_the_ryazan_pack_gets_no_municipality(text):
     assert muni(text, "ryazan") is None
 
 
-@pytest.mark.xfail(strict=True, reason="resolver: an outside-region city + a street falls back to the pack's "
-                                       "default city (curnlp/places/municipality.py, owned by the places issue)")
 def test_kursk_street_message_located_with_the_ryazan_pack_gets_no_municipality():
     assert muni("В г. Курске на ул. Союзной 27 не работает лифт", "ryazan") is None
 
