@@ -427,13 +427,16 @@ def normalize(text: str) -> Normalized:
     original = _check_text(text)
     t, placeholders = _clean(original)
     clean = t.text
-    placeholder_spans = {(p.start, p.stop): p.kind for p in placeholders}
-    tokens = []
-    for start, stop, word in _tokenize(clean):
-        if placeholder_spans and word in _PLACEHOLDER_WORDS and t.source(start, stop) in placeholder_spans:
-            tokens.append(Token(word, start, stop, word.lower(), False, "placeholder"))
-            continue
-        tokens.append(_new_token(Token, (word, start, stop) + _word_info(word)))
+    if placeholders:
+        placeholder_spans = {(p.start, p.stop): p.kind for p in placeholders}
+        tokens = []
+        for start, stop, word in _tokenize(clean):
+            if word in _PLACEHOLDER_WORDS and t.source(start, stop) in placeholder_spans:
+                tokens.append(Token(word, start, stop, word.lower(), False, "placeholder"))
+                continue
+            tokens.append(_new_token(Token, (word, start, stop) + _word_info(word)))
+    else:
+        tokens = _tokens(clean)
     return Normalized(original, clean, tuple(tokens), placeholders, tuple(t.layers))
 
 
@@ -471,6 +474,28 @@ def _tokenize(text: str) -> Iterator[tuple[int, int, str]]:
             yield cut, cut + 1, m.group(2)
         else:
             yield at, m.end(), m.group()
+
+
+def _tokens(text: str) -> list[Token]:
+    """The tokens of a text without placeholders: :func:`_tokenize` and :func:`_word_info`
+    in one loop (the common case, so no generator or call per token)."""
+    info, new, out = _word_info, _new_token, []
+    append = out.append
+    for m in _CHUNK.finditer(text):
+        kind = m.lastindex
+        if kind == 1 or kind == 3:
+            word = m.group()
+            append(new(Token, (word, m.start(), m.end()) + info(word)))
+        elif kind == 2:
+            at, cut = m.start(), m.end(1)
+            word, mark = m.group(1, 2)
+            append(new(Token, (word, at, cut) + info(word)))
+            append(new(Token, (mark, cut, cut + 1) + info(mark)))
+        else:
+            at = m.start()
+            for start, stop, sub in _razdel_chunk(m.group()):
+                append(new(Token, (sub, at + start, at + stop) + info(sub)))
+    return out
 
 
 def normalize_many(texts: Iterable[str]) -> Iterator[Normalized]:
