@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -41,8 +42,21 @@ def split_by_time(path: str) -> tuple[list[str], list[str]]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process in MB.
+
+    Linux: VmHWM of /proc/self/status, the peak of this process image only (getrusage's
+    ru_maxrss is carried over fork + exec, so a fresh child would report at least its
+    parent's peak). Elsewhere ru_maxrss (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
 
 def _child(fn: Callable[[], dict], queue) -> None:
