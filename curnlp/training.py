@@ -788,13 +788,19 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
     if forward is not None:
         # calibration and threshold on forward-in-time held-out predictions: what tomorrow looks like
         held_out = forward.targets[review_target]
-        ab = classifier.recalibrate(review_target, held_out.confidence, held_out.correct)
-        confidence = classifier.recalibrated_confidence(review_target, held_out.confidence)
-        threshold, coverage = threshold_for_accuracy(confidence, held_out.correct, review_accuracy)
-        review = {"review_chosen_on": "forward", "review_recalibration": [round(ab[0], 4), round(ab[1], 4)],
-                  "review_ece_forward_raw": expected_calibration_error(held_out.confidence, held_out.correct),
-                  "review_ece_forward_recalibrated_in_sample": expected_calibration_error(confidence,
-                                                                                          held_out.correct)}
+        same = _same_convention(classifier, times, forward_folds, forward_test_size,
+                                corpus.labels[review_target])
+        if same.sum() < 30:  # too few to choose on: use every forward prediction
+            same[:] = True
+        conf, ok = held_out.confidence[same], held_out.correct[same]
+        ab = classifier.recalibrate(review_target, conf, ok)
+        confidence = classifier.recalibrated_confidence(review_target, conf)
+        threshold, coverage = threshold_for_accuracy(confidence, ok, review_accuracy)
+        review = {"review_chosen_on": "forward", "review_forward_rows": int(same.sum()),
+                  "review_forward_rows_after_a_convention_change": int((~same).sum()),
+                  "review_recalibration": [round(ab[0], 4), round(ab[1], 4)],
+                  "review_ece_forward_raw": expected_calibration_error(conf, ok),
+                  "review_ece_forward_recalibrated_in_sample": expected_calibration_error(confidence, ok)}
     elif report is not None:
         held_out = report.targets[review_target]
         threshold, coverage = threshold_for_accuracy(held_out.confidence, held_out.correct, review_accuracy)
@@ -832,6 +838,23 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
     log.info("curnlp: trained %s on %d messages in %.1f s", "/".join(classifier.targets_), len(corpus),
              _time.perf_counter() - t0)
     return Router(classifier, manifest, region=reg, entities=True)
+
+
+def _same_convention(classifier: RoutingClassifier, times: np.ndarray, folds: int, test_size: float,
+                     labels: Sequence[str | None]) -> np.ndarray:
+    """Per forward held-out prediction (rows with a label, in report order): True when the row
+    lies in the same period (as the whole archive shows) as the end of its training data.
+    The review threshold is chosen on those: a convention that changes after training makes
+    even confident decisions wrong, which no threshold can foresee; retraining fixes it."""
+    splits = forward_splits(times, folds, test_size)
+    period = classifier.period_index(times, len(times))
+    tested = np.sort(np.concatenate([test for _, test in splits]))
+    same = np.ones(len(times), dtype=bool)
+    if period is not None:
+        for train_idx, test_idx in splits:
+            last = period[train_idx[np.argmax(times[train_idx])]]
+            same[test_idx] = period[test_idx] == last
+    return np.array([same[i] for i in tested if labels[i] is not None], dtype=bool)
 
 
 def _fast(router):
