@@ -159,3 +159,40 @@ def test_grouped_cross_validation_with_time_predicts_each_message_as_of_its_time
     plain = cross_validate(archive(), text="Текст обращения", agency="Исполнитель", folds=3)
     # road messages before the switch can only be right when the model knows the period
     assert report.metric("accuracy", "agency") > plain.metric("accuracy", "agency") + 0.1
+
+
+def test_detect_periods_finds_an_umbrella_stretch_and_nothing_in_a_stable_archive():
+    from curnlp.features import detect_periods, period_of
+    rnd = np.random.default_rng(0)
+    t = np.arange(1200, dtype=float)
+    y = rnd.choice([ROADS, LIGHT, HOUSING], size=1200, p=[0.5, 0.3, 0.2]).astype(object)
+    stable = detect_periods(t, y)
+    assert len(stable) == 1 and stable[0].rows == 1200 and stable[0].labels == {}
+    y[(t >= 400) & (t < 800) & (y == ROADS)] = UMBRELLA  # roads go to the umbrella for a while
+    periods = detect_periods(t, y)
+    # three stretches; a block that straddles a change may stay a short period of its own
+    assert 3 <= len(periods) <= 5 and sum(p.rows for p in periods) == 1200
+    assert all(min(abs(p.start - 400), abs(p.start - 800)) <= 60 for p in periods[1:])
+    for when in (100.0, 1100.0):
+        assert periods[int(period_of([when], periods, 1)[0])].labels.get(UMBRELLA, 0.0) < 0.05
+    middle = periods[int(period_of([600.0], periods, 1)[0])]
+    assert middle.labels[UMBRELLA] > 0.3 and middle.labels[ROADS] < 0.1
+    assert period_of(None, periods, 2).tolist() == [len(periods) - 1] * 2
+    assert period_of([-5.0, 1e9], periods, 2).tolist() == [0, len(periods) - 1]
+
+
+def test_recalibration_lowers_confidence_but_keeps_the_decisions(router):
+    clf = router.classifier
+    messages = [ROAD_MESSAGE, "не горит фонарь во дворе", "течёт крыша, УК молчит"]
+    recs = [router.route(m).agency for m in messages]
+    before = router.route_many(messages)
+    saved = dict(clf.recalibration_)
+    try:
+        clf.recalibrate("agency", np.array([0.9] * 50 + [0.95] * 50), np.array([True, False] * 50))
+        after = router.route_many(messages)
+        assert [a.agency.label for a in after] == [b.agency.label for b in before] == [r.label for r in recs]
+        # held-out data said: 90-95% confident, half right -> confidences near one half at most
+        assert all(a.agency.confidence < 0.6 for a in after)
+        assert any(a.agency.confidence < b.agency.confidence for a, b in zip(after, before))
+    finally:
+        clf.recalibration_ = saved
