@@ -74,12 +74,21 @@ def _progress(args: argparse.Namespace) -> bool:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .training import train
     router = train(args.data, **_labels(args), region=args.region, folds=args.folds, random_state=args.seed,
-                   min_examples=args.min_examples, rare=args.rare, progress=_progress(args))
+                   min_examples=args.min_examples, rare=args.rare, progress=_progress(args), time=args.time_column)
     path = router.save(args.output)
     metrics = (router.manifest.get("metrics") or {}).get("cross_validation") or {}
     for target, m in metrics.items():
         print(f"{target}: grouped {args.folds}-fold CV accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}, "
               f"ECE {m['ece']:.3f}", file=sys.stderr)
+    forward = (router.manifest.get("metrics") or {}).get("forward") or {}
+    for target in ("topic", "group", "agency"):
+        if isinstance(forward.get(target), dict) and forward[target].get("n"):
+            m = forward[target]
+            print(f"{target}: forward-in-time accuracy {m['accuracy']:.3f} (top-3 {m.get('top3_accuracy', float('nan')):.3f}) "
+                  f"on the latest {forward.get('folds')} × {forward.get('test_size', 0):.0%}", file=sys.stderr)
+    for p in (router.manifest.get("time") or {}).get("periods") or []:
+        print(f"period {p['start']} – {p['end']} ({p['rows']} rows): "
+              + "; ".join(f"{k} {v:.0%}" for k, v in list(p["labels"].items())[:3]), file=sys.stderr)
     print(f"bundle {router.id} written to {path}; review threshold {router.review_threshold:.3f}", file=sys.stderr)
     return 0
 
@@ -88,7 +97,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .router import Router
     from .training import evaluate
     router = Router.load(args.model, entities=False)
-    report = evaluate(router, args.data, **_labels(args), progress=_progress(args))
+    report = evaluate(router, args.data, **_labels(args), progress=_progress(args), time=args.time_column)
     print(report)
     if args.html:
         report.to_html(args.html)
@@ -102,6 +111,8 @@ def _add_label_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--topic-column", help="column with the fine topic")
     p.add_argument("--group-column", help="column with the topic group")
     p.add_argument("--agency-column", help="column with the responsible agency")
+    p.add_argument("--time-column", help="column with dates/datetimes or numbers growing with time (e.g. id): train "
+                   "learns the periods of labelling and routes as of the latest; evaluate routes each row as of its time")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,7 +51,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
 
-__all__ = ["MessageRecord", "as_records", "MunicipalityEncoder", "MessageVectorizer"]
+__all__ = ["MessageRecord", "as_records", "MunicipalityEncoder", "MessageVectorizer", "Period", "detect_periods",
+           "period_of", "recency_weights"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +227,106 @@ class MessageVectorizer(TransformerMixin, BaseEstimator):
         if self.municipality_ is not None:
             names += ["m:" + n for n in self.municipality_.get_feature_names_out()]
         return np.array(names, dtype=object)
+
+
+# ------------------------------------------------------------------------ time periods
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A stretch of the archive with one labelling convention: rows with ``start <= time <= end``
+    (times as sortable numbers, see :func:`curnlp.corpus.parse_times`), their count, and the
+    labels whose share in it differs most from the rest of the archive (``{label: share}``)."""
+
+    start: float
+    end: float
+    rows: int
+    labels: dict
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "rows": self.rows,
+                "labels": {k: round(v, 3) for k, v in self.labels.items()}}
+
+
+def _counts(labels: np.ndarray, vocab: dict[str, int]) -> np.ndarray:
+    out = np.zeros(len(vocab) + 1)
+    for v in labels:
+        out[vocab.get(v, len(vocab))] += 1
+    return out
+
+
+def detect_periods(times: Sequence[float], labels: Sequence[Any], *, blocks: int = 20, min_rows: int = 40,
+                   alpha: float = 1e-4, max_periods: int = 6, top: int = 12) -> list[Period]:
+    """Split an archive into periods of stable labelling: the rows sorted by time are cut
+    into up to ``blocks`` equal blocks (at least ``min_rows`` each); adjacent segments are
+    merged, most similar first (chi-square test of their label counts on the ``top`` most
+    frequent labels, the rest pooled), while they are alike (p > ``alpha``) or there are
+    more than ``max_periods``. One period means no change was found.
+
+    >>> t = np.arange(400); y = np.where((t < 200) & (t % 2 == 0), "umbrella", "committee " + (t % 3).astype(str))
+    >>> [p.rows for p in detect_periods(t, y)]
+    [200, 200]
+    """
+    from scipy.stats import chi2_contingency
+    t = np.asarray(times, dtype=float)
+    y = np.asarray([None if v is None else str(v) for v in labels], dtype=object)
+    has = np.array([v is not None for v in y]) & np.isfinite(t)
+    t, y = t[has], y[has]
+    if len(t) == 0:
+        raise InvalidInput("no labelled row with a time")
+    order = np.argsort(t, kind="stable")
+    t, y = t[order], y[order]
+    n = len(t)
+    k = int(max(1, min(blocks, n // max(min_rows, 1))))
+    # block edges at equal counts, never splitting equal times
+    cuts = sorted({int(np.searchsorted(t, t[int(round(i * n / k))], side="left")) for i in range(1, k)} - {0, n})
+    edges = [0, *cuts, n]
+    values, freq = np.unique(y, return_counts=True)
+    vocab = {v: i for i, v in enumerate(values[np.argsort(-freq, kind="stable")][:top])}
+    segs = [(edges[i], edges[i + 1], _counts(y[edges[i]:edges[i + 1]], vocab)) for i in range(len(edges) - 1)]
+
+    def pvalue(a, b) -> float:
+        table = np.vstack([a[2], b[2]])
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[1] < 2:
+            return 1.0
+        return float(chi2_contingency(table)[1])
+
+    while len(segs) > 1:
+        ps = [pvalue(segs[i], segs[i + 1]) for i in range(len(segs) - 1)]
+        i = int(np.argmax(ps))
+        if ps[i] <= alpha and len(segs) <= max_periods:
+            break
+        a, b = segs[i], segs[i + 1]
+        segs[i:i + 2] = [(a[0], b[1], a[2] + b[2])]
+    total = _counts(y, vocab)
+    names = list(vocab) + ["(other)"]
+    out = []
+    for lo, hi, c in segs:
+        share = c / c.sum()
+        rest = (total - c) / max((total - c).sum(), 1)
+        diff = share - rest if len(segs) > 1 else np.zeros_like(share)
+        changed = {names[j]: float(share[j]) for j in np.argsort(-np.abs(diff)) if abs(diff[j]) >= 0.05 and j < len(vocab)}
+        out.append(Period(float(t[lo]), float(t[hi - 1]), int(hi - lo), changed))
+    return out
+
+
+def period_of(times: Sequence[float] | None, periods: Sequence[Period], n: int) -> np.ndarray:
+    """Index of the period of each time (``None``/NaN and ``times=None``: the latest
+    period; before the first period: the first; between two: the earlier)."""
+    if times is None:
+        return np.full(n, len(periods) - 1, dtype=int)
+    t = np.array([np.nan if v is None else v for v in times], dtype=float)
+    starts = np.array([p.start for p in periods])
+    idx = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(periods) - 1)
+    return np.where(np.isfinite(t), idx, len(periods) - 1).astype(int)
+
+
+def recency_weights(times: Sequence[float], half_life: float | None) -> np.ndarray:
+    """Sample weights halving every ``half_life`` (a fraction of the rows, by time rank)
+    before the latest row: ``0.5 ** ((1 - rank) / half_life)``; ``None`` gives ones."""
+    t = np.asarray(times, dtype=float)
+    if not half_life or len(t) < 2:
+        return np.ones(len(t))
+    from scipy.stats import rankdata
+    rank = (rankdata(t, method="max") - 1) / (len(t) - 1)
+    return 0.5 ** ((1.0 - rank) / float(half_life))

@@ -37,7 +37,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
-from .features import MessageRecord, MessageVectorizer, MunicipalityEncoder, as_records
+from .features import (MessageRecord, MessageVectorizer, MunicipalityEncoder, Period, as_records, detect_periods,
+                       period_of, recency_weights)
 
 __all__ = ["TARGETS", "Prediction", "RoutingClassifier"]
 
@@ -129,16 +130,16 @@ class _Head:
     def _svc(self, scale: float = 1.0):
         return LinearSVC(C=self.C * scale, class_weight=self.class_weight, random_state=self.random_state)
 
-    def _fit_svc(self, X, y, extra, scale: float = 1.0):
+    def _fit_svc(self, X, y, extra, scale: float = 1.0, weight=None):
         svc = self._svc(scale)
-        if extra is None:
-            return svc.fit(X, y)
+        keep = None
+        if extra is not None:
+            keep = np.isin(extra[1], y)  # names of classes absent from this split would add classes
+        if keep is None or not keep.any():
+            return svc.fit(X, y, sample_weight=weight)
         Xe, ye, w = extra
-        keep = np.isin(ye, y)  # names of classes absent from this split would add classes
-        if not keep.any():
-            return svc.fit(X, y)
         Xa = sparse.vstack([sparse.csr_matrix(X), sparse.csr_matrix(Xe)[keep]], format="csr")
-        sw = np.concatenate([np.ones(X.shape[0]), np.full(int(keep.sum()), float(w))])
+        sw = np.concatenate([np.ones(X.shape[0]) if weight is None else weight, np.full(int(keep.sum()), float(w))])
         return svc.fit(Xa, np.concatenate([y, ye[keep]]), sample_weight=sw)
 
     def _decision(self, clf, X, classes) -> np.ndarray:
@@ -150,9 +151,10 @@ class _Head:
         out[:, np.searchsorted(classes, clf.classes_)] = d
         return out
 
-    def fit(self, X, y, cv: int, groups, extra=None) -> "_Head":
+    def fit(self, X, y, cv: int, groups, extra=None, weight=None) -> "_Head":
         """``extra = (X_extra, y_extra, weight)``: rows added to every training split
-        (inner folds and the final model) but never predicted out-of-fold."""
+        (inner folds and the final model) but never predicted out-of-fold; ``weight``:
+        per-row sample weights (recency)."""
         self.classes_ = np.unique(y)
         self.oof_ = None
         if len(self.classes_) == 1:
@@ -174,7 +176,7 @@ class _Head:
                     continue
                 # C * n / n_train keeps the per-sample regularization of the full model, so
                 # out-of-fold margins are on the scale of the final model's margins
-                svc = self._fit_svc(X[tr], y[tr], extra, X.shape[0] / len(tr))
+                svc = self._fit_svc(X[tr], y[tr], extra, X.shape[0] / len(tr), None if weight is None else weight[tr])
                 oof[te] = self._decision(svc, X[te], self.classes_)
             idx = np.searchsorted(self.classes_, y)
 
@@ -189,7 +191,7 @@ class _Head:
         else:
             self.temperature_ = 1.0
             self.top1_ = (1.0, 0.0)
-        clf = self._fit_svc(X, y, extra)
+        clf = self._fit_svc(X, y, extra, weight=weight)
         coef, icpt = clf.coef_, clf.intercept_
         if coef.shape[0] == 1:  # binary: scores for [-class0, class1]
             coef, icpt = np.vstack([-coef, coef]), np.array([-icpt[0], icpt[0]])
@@ -249,6 +251,18 @@ class RoutingClassifier(BaseEstimator):
         classes (topic accuracy on classes with < 10 examples 12% -> 19%). 0 disables.
     cv : int, default=5
         Inner folds for out-of-fold predictions (calibration + stacking).
+    recency_half_life : float or None, default=None
+        With ``times`` in :meth:`fit`: training rows are weighted ``0.5 ** (age / half_life)``,
+        the age being the share of the archive (by time rank) after the row (``0.5``: the
+        older half of the archive counts half). ``None``: equal weights.
+    period_weight : float, default=1.0
+        With ``times`` in :meth:`fit`: the archive is split into periods of stable agency
+        labelling (:func:`curnlp.features.detect_periods`) and the agency model gets, next to
+        its shared features, a copy of the bias, municipality and stacked topic features
+        for the row's period (and of the text features with ``period_text``), scaled by this
+        (0 = no period features). Predictions use the latest period unless given times.
+    period_text : bool, default=False
+        Also copy the text features per period (more parameters, larger bundle).
     random_state : int, default=0
 
     Attributes
@@ -258,6 +272,9 @@ class RoutingClassifier(BaseEstimator):
     classes_ : dict target -> ndarray of str
     topic_to_group_ : dict str -> str
         The learned topic→group map (empty when either target is missing).
+    periods_ : list of Period or None
+        The periods of stable agency labelling found in the training times (``None``
+        without times): time range, rows, labels whose share differs from the rest.
     vectorizer_, municipality_ : fitted transformers
 
     Examples
@@ -269,7 +286,7 @@ class RoutingClassifier(BaseEstimator):
 
     def __init__(self, vectorizer=None, C=0.5, class_weight=None, group_mix=0.3,
                  municipality_weight=1.0, stack_weight=0.5, stack_on="topic", label_text_weight=2.0, cv=5,
-                 random_state=0):
+                 recency_half_life=None, period_weight=1.0, period_text=False, random_state=0):
         self.vectorizer = vectorizer
         self.C = C
         self.class_weight = class_weight
@@ -279,14 +296,19 @@ class RoutingClassifier(BaseEstimator):
         self.stack_weight = stack_weight
         self.stack_on = stack_on
         self.cv = cv
+        self.recency_half_life = recency_half_life
+        self.period_weight = period_weight
+        self.period_text = period_text
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
-    def fit(self, records, topic=None, group=None, agency=None) -> "RoutingClassifier":
+    def fit(self, records, topic=None, group=None, agency=None, times=None) -> "RoutingClassifier":
         """Fit on message records and any non-empty subset of the targets.
 
         Labels may be missing (``None``/NaN/empty) on some rows; those rows are
         skipped for that target (group labels are first filled from the topic).
+        ``times``: one sortable number per record (see :func:`curnlp.corpus.parse_times`);
+        turns on the periods and the recency weights (see the class parameters).
         """
         recs = as_records(records)
         n = len(recs)
@@ -296,6 +318,18 @@ class RoutingClassifier(BaseEstimator):
              "agency": _labels(agency, n, "agency")}
         if all(v is None for v in y.values()):
             raise InvalidInput("give at least one of topic, group, agency")
+        self.periods_: list[Period] | None = None
+        weight = pidx = None
+        if times is not None:
+            t = np.asarray(times, dtype=float)
+            if t.shape != (n,) or not np.isfinite(t).all():
+                raise InvalidInput(f"times: expected {n} finite numbers, got {t.shape[0] if t.ndim else 0} "
+                                   "(parse dates with curnlp.corpus.parse_times)")
+            basis = next(y[k] for k in ("agency", "group", "topic") if y[k] is not None)
+            self.periods_ = detect_periods(t, basis)
+            pidx = period_of(t, self.periods_, n)
+            if self.recency_half_life:
+                weight = recency_weights(t, self.recency_half_life)
 
         # topic -> group map (majority over rows that have both); fill missing groups
         self.topic_to_group_ = {}
@@ -323,7 +357,7 @@ class RoutingClassifier(BaseEstimator):
                 rows[t] = np.array([v is not None for v in y[t]])
                 extra = self._label_rows(y[t][rows[t]].astype(str), lambda recs: self.vectorizer_.transform(recs))
                 self.heads_[t] = self._head().fit(X[rows[t]], y[t][rows[t]].astype(str), self.cv, groups[rows[t]],
-                                                  extra)
+                                                  extra, None if weight is None else weight[rows[t]])
 
         if "group" in self.heads_:
             self._index_hierarchy()
@@ -339,14 +373,16 @@ class RoutingClassifier(BaseEstimator):
                 other = "group" if self.stack_on == "topic" else "topic"
                 self.stack_target_ = self.stack_on if self.stack_on in self.heads_ else other
                 S = self._stack_proba(X, oof_rows=rows)
-            A = self._agency_features(X, recs, S)
+            A = self._agency_features(X, recs, S, pidx)
             r = np.array([v is not None for v in y["agency"]])
             k = S.shape[1] if S is not None else 0
             extra = self._label_rows(y["agency"][r].astype(str), lambda recs: self._agency_features(
-                self.vectorizer_.transform(recs), recs, np.zeros((len(recs), k)) if S is not None else None))
-            self.heads_["agency"] = self._head().fit(A[r], y["agency"][r].astype(str), self.cv, groups[r], extra)
+                self.vectorizer_.transform(recs), recs, np.zeros((len(recs), k)) if S is not None else None, None))
+            self.heads_["agency"] = self._head().fit(A[r], y["agency"][r].astype(str), self.cv, groups[r], extra,
+                                                     None if weight is None else weight[r])
             self.agency_feature_names_ = self._agency_feature_names()
         self.classes_ = {t: self._classes(t) for t in self.targets_}
+        self.recalibration_ = {}
         for head in self.heads_.values():
             head.oof_ = None  # only needed while fitting; keeps the pickled bundle small
         return self
@@ -378,6 +414,40 @@ class RoutingClassifier(BaseEstimator):
         if target not in self.heads_:
             raise InvalidInput(f"target {target!r} was not fitted; have {self.targets_}")
         return self.heads_[target].oof_top1_
+
+    def recalibrate(self, target: str, confidence, correct) -> tuple[float, float]:
+        """Fit a further top-1 Platt scaling of ``target`` on held-out ``(confidence,
+        correct)`` pairs of models like this one (e.g. forward-in-time predictions, whose
+        accuracy is lower than the inner cross-validation promises) and apply it from now
+        on. Returns ``(a, b)``: ``conf' = sigmoid(a * logit(conf) + b)``."""
+        check_is_fitted(self, "heads_")
+        if target not in self.heads_:
+            raise InvalidInput(f"target {target!r} was not fitted; have {self.targets_}")
+        conf = np.asarray(confidence, dtype=float)
+        ab = _fit_top1(conf[:, None], np.asarray(correct, dtype=bool))
+        self.recalibration_ = {**getattr(self, "recalibration_", {}), target: ab}
+        return ab
+
+    def recalibrated_confidence(self, target: str, confidence) -> np.ndarray:
+        """Top-1 confidences mapped by :meth:`recalibrate` (unchanged without it)."""
+        conf = np.asarray(confidence, dtype=float)
+        ab = getattr(self, "recalibration_", {}).get(target)
+        return conf if ab is None else 1.0 / (1.0 + np.exp(-(ab[0] * _logit(conf) + ab[1])))
+
+    def _recalibrated(self, target: str, proba: np.ndarray) -> np.ndarray:
+        ab = getattr(self, "recalibration_", {}).get(target)
+        if ab is None or proba.shape[1] < 2:
+            return proba
+        # the decision stays: the top probability is kept at least as high as the runner-up
+        part = np.partition(proba, -2, axis=1)
+        top, second = part[:, -1], part[:, -2]
+        floor = second / np.maximum(1 - top + second, 1e-12)
+        a, b = ab
+        new = np.maximum(1.0 / (1.0 + np.exp(-(a * _logit(top) + b))), floor)
+        out = proba * np.where(top < 1, (1 - new) / np.maximum(1 - top, 1e-12), 0.0)[:, None]
+        r = np.arange(len(proba))
+        out[r, proba.argmax(axis=1)] = new
+        return out / out.sum(axis=1, keepdims=True)
 
     def _fit_group_calibration(self, X, rows, y_group):
         """Top-1 calibration of the mixed group probabilities, on out-of-fold values."""
@@ -439,7 +509,33 @@ class RoutingClassifier(BaseEstimator):
         agg = np.where(mass > 0, agg / np.maximum(mass, 1e-12), out)
         return self.group_mix * out + (1 - self.group_mix) * agg
 
-    def _agency_features(self, X, recs, S):
+    def _periodic(self) -> bool:
+        return bool(getattr(self, "periods_", None)) and len(self.periods_) > 1 and bool(self.period_weight)
+
+    def _agency_features(self, X, recs, S, pidx=None):
+        """Text, municipality, stacked probabilities and municipality × them; with periods,
+        a copy of bias, municipality and stacked probabilities (and the text with
+        ``period_text``) in the slot of the row's period (``pidx``; None: no slot)."""
+        A = self._agency_base(X, recs, S)
+        if not self._periodic():
+            return A
+        M = self.municipality_.transform(recs)
+        parts = [sparse.csr_matrix(np.ones((X.shape[0], 1))), M]
+        if S is not None:
+            parts.append(sparse.csr_matrix(S * self.stack_weight))
+        if self.period_text:
+            parts.insert(0, X)
+        B = sparse.hstack(parts, format="coo")
+        d, p = B.shape[1], len(self.periods_)
+        if pidx is None:
+            P = sparse.csr_matrix((X.shape[0], d * p))
+        else:
+            pidx = np.asarray(pidx)
+            P = sparse.csr_matrix((B.data * self.period_weight, (B.row, B.col + pidx[B.row] * d)),
+                                  shape=(X.shape[0], d * p))
+        return sparse.hstack([A, P], format="csr")
+
+    def _agency_base(self, X, recs, S):
         blocks = [X]
         M = self.municipality_.transform(recs)
         if self.municipality_weight:
@@ -467,15 +563,26 @@ class RoutingClassifier(BaseEstimator):
         return np.array(names, dtype=object)
 
     # -------------------------------------------------------------- predict
-    def predict_proba(self, records) -> dict[str, np.ndarray]:
+    def predict_proba(self, records, times=None) -> dict[str, np.ndarray]:
         """Calibrated probabilities per target: ``{target: (n, len(classes_[target]))}``.
 
         The group probabilities already include the topic evidence; see
-        :meth:`predict` for the hierarchy-consistent labels.
+        :meth:`predict` for the hierarchy-consistent labels. ``times``: route as of these
+        times (one per record, None = now); default: as of now (the latest period).
         """
-        return self._forward(as_records(records))[0]
+        return self._forward(as_records(records), times)[0]
 
-    def _forward(self, recs: list[MessageRecord]) -> tuple[dict[str, np.ndarray], Any, Any]:
+    def period_index(self, times, n: int) -> np.ndarray | None:
+        """The period of each time (``times=None``: the latest), or None without periods."""
+        if not self._periodic():
+            return None
+        if times is not None:
+            times = list(times)
+            if len(times) != n:
+                raise InvalidInput(f"times: {len(times)} values for {n} records")
+        return period_of(times, self.periods_, n)
+
+    def _forward(self, recs: list[MessageRecord], times=None) -> tuple[dict[str, np.ndarray], Any, Any]:
         """Probabilities per target plus the text and agency feature matrices (one pass)."""
         check_is_fitted(self, "heads_")
         X = self.vectorizer_.transform(recs)
@@ -490,8 +597,9 @@ class RoutingClassifier(BaseEstimator):
             S = None
             if self.stack_target_ is not None:
                 S = out[self.stack_target_]
-            A = self._agency_features(X, recs, S)
+            A = self._agency_features(X, recs, S, self.period_index(times, len(recs)))
             out["agency"] = self.heads_["agency"].predict_proba(A)
+        out = {t: self._recalibrated(t, p) for t, p in out.items()}
         return out, X, A
 
     def _decide(self, proba) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -504,22 +612,22 @@ class RoutingClassifier(BaseEstimator):
             idx["topic"] = masked.argmax(axis=1)
         return idx
 
-    def predict(self, records, top: int = 3) -> list[dict[str, Prediction]]:
+    def predict(self, records, top: int = 3, times=None) -> list[dict[str, Prediction]]:
         """Per record, ``{target: Prediction(label, confidence, alternatives)}``.
 
         The topic is consistent with the group (it belongs to the chosen group whenever
         the topic→group map knows it); ``confidence`` is the calibrated probability of
         the label; ``alternatives`` are the next ``top - 1`` most probable labels.
         """
-        return [preds for preds, _ in self.predict_explained(records, k=0, top=top)]
+        return [preds for preds, _ in self.predict_explained(records, k=0, top=top, times=times)]
 
-    def predict_explained(self, records, k: int = 5, top: int = 3, explain: Sequence[str] = ("agency", "topic")
-                          ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
+    def predict_explained(self, records, k: int = 5, top: int = 3, explain: Sequence[str] = ("agency", "topic"),
+                          times=None) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         """:meth:`predict` and, for the targets in ``explain``, :meth:`explain` of the
         predicted labels (``k`` features each), from one feature matrix: what a router
         needs per message, at the cost of one prediction."""
         recs = as_records(records)
-        proba, X, A = self._forward(recs)
+        proba, X, A = self._forward(recs, times)
         idx = self._decide(proba)
         order = {t: np.argsort(-p, axis=1, kind="stable")[:, :top] for t, p in proba.items()}
         X = X.tocsr()
@@ -551,11 +659,22 @@ class RoutingClassifier(BaseEstimator):
         indices, data = M.indices[a:b], M.data[a:b]
         contrib = data * head.coef_[j, indices]
         order = np.argsort(-contrib)[:k]
-        return [(str(names[indices[i]]), float(contrib[i])) for i in order if contrib[i] > 0]
+        return [(self._feature_name(names, indices[i]), float(contrib[i])) for i in order if contrib[i] > 0]
 
-    def predict_labels(self, records) -> dict[str, np.ndarray]:
+    def _feature_name(self, names, i: int) -> str:
+        """Feature ``i``'s name; the per-period copies are named ``t<period>:<name>``."""
+        if i < len(names):
+            return str(names[i])
+        i -= len(names)
+        base = (["bias"] + list(self.municipality_.get_feature_names_out())
+                + ([f"p:{c}" for c in self._classes(self.stack_target_)] if self.stack_target_ else []))
+        if self.period_text:
+            base = list(self.text_feature_names_) + base
+        return f"t{i // len(base)}:{base[i % len(base)]}"
+
+    def predict_labels(self, records, times=None) -> dict[str, np.ndarray]:
         """Vectorized labels and confidences: ``{target: labels}`` and ``{target+'_confidence': conf}``."""
-        proba = self.predict_proba(records)
+        proba = self.predict_proba(records, times)
         idx = self._decide(proba)
         out = {}
         for t, p in proba.items():
@@ -564,7 +683,8 @@ class RoutingClassifier(BaseEstimator):
         return out
 
     # -------------------------------------------------------------- explain
-    def explain(self, record, target: str, k: int = 5, label: str | None = None) -> list[tuple[str, float]]:
+    def explain(self, record, target: str, k: int = 5, label: str | None = None, time=None
+                ) -> list[tuple[str, float]]:
         """Features with the largest positive contribution (value × weight) to ``label``
         (default: the predicted label) for one record: ``[(feature_name, contribution), ...]``.
 
@@ -575,7 +695,7 @@ class RoutingClassifier(BaseEstimator):
         if target not in self.heads_:
             raise InvalidInput(f"target {target!r} was not fitted; have {self.targets_}")
         recs = as_records([record])
-        proba, X, A = self._forward(recs)
+        proba, X, A = self._forward(recs, None if time is None else [time])
         if label is None:
             label = self.classes_[target][self._decide(proba)[target][0]]
         if target == "agency":

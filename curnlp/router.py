@@ -227,19 +227,22 @@ class Router:
         return (_load_for_worker, (str(self.path), self.entities, self.max_length))
 
     # -- routing ----------------------------------------------------------------
-    def route(self, text: str) -> Routing:
+    def route(self, text: str, *, time: object = None) -> Routing:
         """Route one message. Any ``str`` routes: a message with no words gives a Routing
-        with no labels flagged ``no_words``.
+        with no labels flagged ``no_words``. ``time`` (a date/datetime, a string such as
+        ``"2021-03-15"`` or ``"15.03.2021"``, or a number like the training time column)
+        routes it as of then, by the labelling convention of that period, for a bundle
+        trained with a time column (default: as of now, the latest period).
 
         Raises
         ------
         InvalidInput
             If ``text`` is not a ``str``.
         """
-        return self._route_batch([_check(text)])[0]
+        return self._route_batch([_check(text)], self._times([time], 1))[0]
 
     def route_many(self, texts: Iterable[str], *, batch_size: int = 256, n_jobs: int = 1,
-                   errors: str = "raise") -> list[Routing]:
+                   errors: str = "raise", times: Iterable[object] | None = None) -> list[Routing]:
         """Route many messages; the result has the same length and order.
 
         Parameters
@@ -252,25 +255,59 @@ class Router:
         errors : {"raise", "return"}
             On an item that is not a ``str``, raise :class:`InvalidInput`, or put the
             exception in its place in the result and go on. (Every ``str`` routes.)
+        times : iterable or None
+            One time per message (None = now): route each as of then (see :meth:`route`).
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
         if isinstance(texts, (str, bytes)):
             raise InvalidInput(f"route_many expects an iterable of messages, got {describe(texts)}; use route()")
         items = list(texts)
+        when = self._times(times, len(items))
         if n_jobs == -1:
             n_jobs = os.cpu_count() or 1
-        if n_jobs > 1 and len(items) > batch_size:
+        if n_jobs > 1 and len(items) > batch_size and when is None:
             from .batch import route_in_processes
             return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors)
         out: list[Any] = []
         for start in range(0, len(items), batch_size):
-            out.extend(self._route_chunk(items[start:start + batch_size], start, errors))
+            out.extend(self._route_chunk(items[start:start + batch_size], start, errors,
+                                         None if when is None else when[start:start + batch_size]))
         return out
 
-    def _route_chunk(self, chunk: Sequence[object], offset: int, errors: str) -> list[Any]:
+    def _times(self, times: Iterable[object] | None, n: int) -> list[float | None] | None:
+        """Times as the classifier's sortable numbers (None: now); None when all are None."""
+        if times is None:
+            return None
+        items = list(times)
+        if len(items) != n:
+            raise InvalidInput(f"times: {len(items)} values for {n} messages")
+        if all(v is None for v in items):
+            return None
+        from .corpus import parse_times
+        from .errors import CorpusError
+        kind = (self.manifest.get("time") or {}).get("kind")
+        if kind is None:
+            return None  # a bundle trained without a time column routes the same at any time
+        out: list[float | None] = []
+        for v in items:
+            if v is None:
+                out.append(None)
+                continue
+            try:
+                values, got = parse_times([v], "time")
+            except CorpusError as exc:
+                raise InvalidInput(f"time {v!r}: not a date, datetime or number") from exc
+            if got != kind and not (kind == "datetime" and got == "number" and not isinstance(v, str)):
+                raise InvalidInput(f"time {v!r}: this bundle was trained on {kind} times "
+                                   f"(column {self.manifest['time'].get('column')!r})")
+            out.append(float(values[0]))
+        return out
+
+    def _route_chunk(self, chunk: Sequence[object], offset: int, errors: str,
+                     times: Sequence[float | None] | None = None) -> list[Any]:
         if errors == "raise":
-            return self._route_batch([_check(t, offset + i) for i, t in enumerate(chunk)])
+            return self._route_batch([_check(t, offset + i) for i, t in enumerate(chunk)], times)
         good, results = [], [None] * len(chunk)
         for i, text in enumerate(chunk):
             try:
@@ -279,7 +316,8 @@ class Router:
                 results[i] = exc
             else:
                 good.append((i, doc))
-        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good])):
+        good_times = None if times is None else [times[i] for i, _ in good]
+        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good], good_times)):
             results[i] = routing
         return results
 
@@ -289,10 +327,11 @@ class Router:
         doc = normalize(text[: self.max_length] if truncated else text)
         return doc, truncated
 
-    def _route_batch(self, texts: Sequence[str]) -> list[Routing]:
-        return self._route_prepared([self._prepare(t) for t in texts])
+    def _route_batch(self, texts: Sequence[str], times: Sequence[float | None] | None = None) -> list[Routing]:
+        return self._route_prepared([self._prepare(t) for t in texts], times)
 
-    def _route_prepared(self, prepared: Sequence[tuple[Normalized, bool]]) -> list[Routing]:
+    def _route_prepared(self, prepared: Sequence[tuple[Normalized, bool]],
+                        times: Sequence[float | None] | None = None) -> list[Routing]:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
@@ -310,7 +349,8 @@ class Router:
         decisions: list[Any] = [({}, {})] * len(docs)
         if russian:
             for i, decision in zip(russian, self._classify(
-                    [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian])):
+                    [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian],
+                    None if times is None else [times[i] for i in russian])):
                 decisions[i] = decision
         out = []
         ok = set(readable)
@@ -348,10 +388,13 @@ class Router:
     def _group_name(self, group: Prediction | None) -> str | None:
         return self.region.groups.get(group.label) if group is not None and self.region else None
 
-    def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None]
+    def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None],
+                  times: Sequence[float | None] | None = None
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         records = [to_record(doc, place) for doc, place in zip(docs, places)]
-        return self.classifier.predict_explained(records, k=EVIDENCE_WORDS)
+        if times is None:  # bundles of older curnlp versions take no times
+            return self.classifier.predict_explained(records, k=EVIDENCE_WORDS)
+        return self.classifier.predict_explained(records, k=EVIDENCE_WORDS, times=times)
 
 
 #: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).

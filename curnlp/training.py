@@ -1,7 +1,9 @@
 """Retraining and evaluation: ``train``, ``cross_validate``, ``evaluate`` and their Report.
 
 Cross-validation is grouped: messages whose clean text is identical (case and spacing
-aside) always fall in the same fold, so a duplicate never sits on both sides.
+aside) always fall in the same fold, so a duplicate never sits on both sides. With a
+time column, ``scheme="forward"`` trains on the earlier messages and judges on the later
+ones (expanding window, several origins), which is how a model is used.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import io
 import json
 import logging
 import os
-import time
+import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -22,7 +24,7 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
-from .corpus import LabelledCorpus, load_corpus
+from .corpus import LabelledCorpus, format_time, load_corpus, read_table, time_column
 from .errors import CorpusError
 from .features import MessageRecord
 from .metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
@@ -30,7 +32,8 @@ from .models import TARGETS, RoutingClassifier
 from .normalize import normalize
 from .places import Region, extract_locations, load_region, resolve_municipality
 
-__all__ = ["train", "cross_validate", "evaluate", "Report", "TargetReport", "prepare"]
+__all__ = ["train", "cross_validate", "evaluate", "Report", "TargetReport", "prepare", "forward_splits",
+           "agency_shares"]
 
 log = logging.getLogger("curnlp")
 
@@ -47,6 +50,8 @@ class Prepared:
     groups: np.ndarray  # duplicate groups for grouped folds
     #: False where nothing is left of a message after cleaning (no word or number)
     has_words: np.ndarray | None = None
+    #: positions in the validated corpus of the rows kept (None: all)
+    kept: np.ndarray | None = None
 
 
 def _load_region(region: Region | str | os.PathLike[str] | None) -> Region | None:
@@ -93,7 +98,7 @@ def _prepare_corpus(corpus: LabelledCorpus, region: Region | None, progress: boo
     corpus = LabelledCorpus([corpus.texts[i] for i in idx], {t: [v[i] for i in idx] for t, v in corpus.labels.items()},
                             corpus.columns, corpus.sha256, problems)
     prepared = Prepared([prepared.records[i] for i in idx], [prepared.municipalities[i] for i in idx],
-                        pd.factorize(prepared.groups[idx])[0], keep[idx])
+                        pd.factorize(prepared.groups[idx])[0], keep[idx], idx)
     return corpus, prepared
 
 
@@ -110,6 +115,8 @@ class TargetReport:
     municipality: np.ndarray
     #: the message texts (for error analysis), when known
     text: np.ndarray | None = None
+    #: whether the true label is among the three most probable, when known
+    top3: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -125,9 +132,11 @@ class TargetReport:
         if self.n == 0:
             return {"n": 0}
         threshold, coverage = threshold_for_accuracy(self.confidence, self.correct, REVIEW_ACCURACY)
+        top3 = {} if self.top3 is None else {"top3_accuracy": float(np.mean(self.top3))}
         return {
             "n": int(self.n),
             "accuracy": float(self.correct.mean()),
+            **top3,
             "weighted_f1": float(f1_score(self.y_true, self.y_pred, average="weighted", zero_division=0)),
             "macro_f1": float(f1_score(self.y_true, self.y_pred, average="macro", zero_division=0)),
             "ece": expected_calibration_error(self.confidence, self.correct),
@@ -202,6 +211,10 @@ class Report:
 
     targets: dict[str, TargetReport]
     info: dict[str, Any] = field(default_factory=dict)
+    #: with a time column: share of each frequent label (agency, else group/topic) per time block
+    shares: pd.DataFrame | None = None
+    #: with a time column and a trained model: the periods of stable labelling it found
+    periods: list[dict[str, Any]] | None = None
 
     def summary(self) -> dict[str, dict[str, float]]:
         """``{target: metrics}`` (see :meth:`TargetReport.metrics`)."""
@@ -314,6 +327,27 @@ class Report:
         fig.tight_layout()
         return fig
 
+    def plot_shares(self, ax=None):
+        """Stacked shares of the most frequent agencies (or groups/topics) over time, in
+        equal blocks of messages: conventions (an umbrella agency replacing committees for
+        a while) show as bands that come and go. Needs a time column. Returns the Figure."""
+        if self.shares is None:
+            raise ValueError("this report has no time column: pass time=COLUMN to cross_validate/train")
+        fig, ax = _axes(ax, (10, 5))
+        x = np.arange(len(self.shares))
+        bottom = np.zeros(len(x))
+        for label in self.shares.columns:
+            values = self.shares[label].to_numpy()
+            ax.bar(x, values, bottom=bottom, width=0.9, label=_short(str(label), 45))
+            bottom += values
+        ax.set_xticks(x, list(self.shares.index), rotation=75, ha="right", fontsize=7)
+        ax.set_ylabel("share of messages")
+        ax.set_ylim(0, 1)
+        ax.set_title("label shares over time (equal blocks of messages)")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+        return fig
+
     def plot_calibration(self, target: str | None = None, bins: int = 10, ax=None):
         """Reliability diagram: accuracy against mean confidence per confidence bin for each
         target (or one); the diagonal is perfect calibration, the legend gives the ECE and
@@ -343,6 +377,13 @@ class Report:
         parts = ["<h1>curnlp evaluation</h1>", f"<p>{html.escape(_describe_info(self.info))}</p>",
                  "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
                  _png(self.plot_coverage()), _png(self.plot_calibration())]
+        if self.shares is not None:
+            parts += ["<h2>labels over time</h2>", _png(self.plot_shares())]
+        if self.periods:
+            parts.append("<h3>periods of stable labelling</h3>" + pd.DataFrame(
+                [{"start": p["start"], "end": p["end"], "rows": p["rows"],
+                  "labels that differ": "; ".join(f"{k} {v:.0%}" for k, v in p["labels"].items())}
+                 for p in self.periods]).to_html(index=False))
         for t, r in self.targets.items():
             parts.append(f"<h2>{html.escape(t)}</h2>")
             parts.append(_png(self.plot_confusion(t)))
@@ -432,12 +473,41 @@ def _prepared(corpus: LabelledCorpus, region: Region | None, progress: bool) -> 
 
 
 def _target_report(target: str, truth: Sequence[str | None], pred: Sequence[str], conf: Sequence[float],
-                   munis: Sequence[str | None], texts: Sequence[str] | None = None) -> TargetReport:
+                   munis: Sequence[str | None], texts: Sequence[str] | None = None,
+                   top3: Sequence[bool] | None = None) -> TargetReport:
     has = np.array([t is not None for t in truth], dtype=bool)
     return TargetReport(target, np.asarray(truth, dtype=object)[has].astype(str),
                         np.asarray(pred, dtype=object)[has].astype(str), np.asarray(conf, dtype=float)[has],
                         np.asarray(munis, dtype=object)[has],
-                        None if texts is None else np.asarray(texts, dtype=object)[has])
+                        None if texts is None else np.asarray(texts, dtype=object)[has],
+                        None if top3 is None else np.asarray(top3, dtype=bool)[has])
+
+
+def forward_splits(times: Sequence[float], folds: int = 4, test_size: float = 0.1
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train-on-earlier / test-on-later splits with an expanding window: the latest
+    ``folds × test_size`` of the rows (by time; ties stay together) are cut into ``folds``
+    consecutive blocks; each block is predicted by a model trained on every earlier row.
+    ``folds=1, test_size=0.2``: the earliest 80% against the latest 20%."""
+    t = np.asarray(times, dtype=float)
+    n = len(t)
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 1:
+        raise CorpusError(f"folds must be an integer ≥ 1 for the forward scheme, not {folds!r}")
+    if not 0 < test_size * folds < 1:
+        raise CorpusError(f"folds × test_size must be in (0, 1), not {folds} × {test_size}")
+    order = np.argsort(t, kind="stable")
+    st = t[order]
+    out = []
+    for f in range(folds):
+        lo = int(round(n * (1 - test_size * (folds - f))))
+        hi = int(round(n * (1 - test_size * (folds - f - 1))))
+        lo = int(np.searchsorted(st, st[min(lo, n - 1)], side="left"))  # equal times on one side
+        hi = n if hi >= n else int(np.searchsorted(st, st[hi], side="left"))
+        if lo < 1 or hi <= lo:
+            raise CorpusError(f"cannot make {folds} forward folds of {test_size:.0%} from {n} rows "
+                              f"with {len(np.unique(t))} distinct times")
+        out.append((order[:lo], order[lo:hi]))
+    return out
 
 
 def _folds(prepared: Prepared, folds: int, random_state: int):
@@ -450,39 +520,146 @@ def _folds(prepared: Prepared, folds: int, random_state: int):
 
 
 def _cross_validate_prepared(corpus: LabelledCorpus, prepared: Prepared, folds: int, random_state: int,
-                             options: Mapping[str, Any], progress: bool = False) -> Report:
+                             options: Mapping[str, Any], progress: bool = False, times: np.ndarray | None = None,
+                             scheme: str = "grouped", test_size: float = 0.1) -> Report:
+    """Held-out predictions of every row a split tests. ``scheme="grouped"``: grouped
+    k-fold (with ``times`` the models are time-aware and each message is predicted as of
+    its own time); ``"forward"``: :func:`forward_splits` on ``times`` (predicted as of the
+    end of the training data, as tomorrow's messages are); rows no split tests (the
+    earliest ones) are left out of the report."""
     n = len(corpus)
     pred = {t: np.full(n, "", dtype=object) for t in corpus.labels}
     conf = {t: np.zeros(n) for t in corpus.labels}
-    t0 = time.perf_counter()
-    splits = list(_folds(prepared, folds, random_state))
+    top3 = {t: np.zeros(n, dtype=bool) for t in corpus.labels}
+    tested = np.zeros(n, dtype=bool)
+    t0 = _time.perf_counter()
+    if scheme == "forward":
+        if times is None:
+            raise CorpusError("scheme='forward' needs a time column: pass time=COLUMN")
+        splits = forward_splits(times, folds, test_size)
+    elif scheme == "grouped":
+        splits = list(_folds(prepared, folds, random_state))
+    else:
+        raise CorpusError(f"scheme must be 'grouped' or 'forward', not {scheme!r}")
     if progress:
         from tqdm.auto import tqdm
-        splits = tqdm(splits, desc="cross-validation", unit="fold")
+        splits = tqdm(splits, desc=f"{scheme} cross-validation", unit="fold")
     for train_idx, test_idx in splits:
         labels = {t: [v[i] for i in train_idx] for t, v in corpus.labels.items()}
         clf = RoutingClassifier(**{"random_state": random_state, **options}).fit(
-            [prepared.records[i] for i in train_idx], **labels)
-        out = clf.predict_labels([prepared.records[i] for i in test_idx])
+            [prepared.records[i] for i in train_idx], **labels,
+            times=None if times is None else times[train_idx])
+        as_of = times[test_idx] if times is not None and scheme == "grouped" else None
+        test_recs = [prepared.records[i] for i in test_idx]
+        proba = clf.predict_proba(test_recs, as_of)
+        out = clf.predict_labels(test_recs, as_of)
+        tested[test_idx] = True
         for t in corpus.labels:
             if t in out:  # a fold whose training rows carry no label of t predicts nothing for it
                 pred[t][test_idx] = out[t]
                 conf[t][test_idx] = out[t + "_confidence"]
-    targets = {t: _target_report(t, corpus.labels[t], pred[t], conf[t], prepared.municipalities, corpus.texts)
+                best = clf.classes_[t][np.argsort(-proba[t], axis=1, kind="stable")[:, :3]]
+                top3[t][test_idx] = [corpus.labels[t][i] in set(b) for i, b in zip(test_idx, best)]
+    keep = np.flatnonzero(tested)
+
+    def sub(values):
+        return [values[i] for i in keep]
+    targets = {t: _target_report(t, sub(corpus.labels[t]), pred[t][keep], conf[t][keep],
+                                 sub(prepared.municipalities), sub(corpus.texts), top3[t][keep])
                for t in TARGETS if t in corpus.labels}
-    return Report(targets, {"kind": "grouped cross-validation", "folds": folds, "rows": n,
-                            "random_state": random_state, "seconds": round(time.perf_counter() - t0, 1)})
+    info: dict[str, Any] = {"kind": f"{scheme} cross-validation", "folds": folds, "rows": int(len(keep))}
+    if scheme == "forward":
+        info["test_size"] = test_size
+    info.update({"time_aware": times is not None, "random_state": random_state,
+                 "seconds": round(_time.perf_counter() - t0, 1)})
+    return Report(targets, info)
+
+
+@dataclass
+class _Timed:
+    """The time column of a training run: parsed values (aligned with the prepared rows),
+    their kind and the column name as found."""
+
+    values: np.ndarray
+    kind: str
+    column: str
+
+    def format(self, value: float) -> str:
+        return format_time(value, self.kind)
+
+
+def _load_training_data(data, text, topic, group, agency, min_examples, rare, time_col, reg, progress
+                        ) -> tuple[LabelledCorpus, Prepared, _Timed | None]:
+    """Validated corpus, prepared rows and (with ``time_col``) the parsed times of the rows kept."""
+    timed = None
+    if time_col is not None:
+        if not isinstance(time_col, str):
+            raise CorpusError(f"time= must be a column name (str), got {type(time_col).__name__}")
+        frame = read_table(data) if isinstance(data, (str, os.PathLike)) else data
+        if not isinstance(frame, pd.DataFrame):
+            raise CorpusError(f"expected a pandas DataFrame or a file path, got {type(data).__name__}")
+        values, kind, found = time_column(frame, time_col, text)
+        timed = _Timed(values, kind, found)
+        data = frame
+    corpus = _corpus(data, text, topic, group, agency, min_examples, rare)
+    corpus, prepared = _prepared(corpus, reg, progress)
+    if timed is not None and prepared.kept is not None:
+        timed = _Timed(timed.values[prepared.kept], timed.kind, timed.column)
+    for problem in corpus.problems:
+        log.warning("curnlp: %s", problem)
+    return corpus, prepared, timed
+
+
+def agency_shares(times: Sequence[float], labels: Sequence[str | None], blocks: int = 20, top: int = 8,
+                  kind: str = "number") -> pd.DataFrame:
+    """Share of each of the ``top`` most frequent labels (the rest: «(прочие)») in ``blocks``
+    consecutive, equally large blocks of rows ordered by time; indexed by the block's
+    first and last time (formatted per ``kind``)."""
+    frame = pd.DataFrame({"t": np.asarray(times, dtype=float), "y": list(labels)}).dropna()
+    frame = frame.sort_values("t", kind="stable").reset_index(drop=True)
+    common = frame["y"].value_counts().index[:top]
+    frame["y"] = frame["y"].where(frame["y"].isin(common), "(прочие)")
+    frame["block"] = np.minimum(np.arange(len(frame)) * blocks // max(len(frame), 1), blocks - 1)
+    shares = pd.crosstab(frame["block"], frame["y"], normalize="index")
+    bounds = frame.groupby("block")["t"].agg(["min", "max"])
+    shares.index = pd.Index([f"{format_time(lo, kind)} – {format_time(hi, kind)}" for lo, hi in bounds.to_numpy()],
+                            name="time")
+    order = [c for c in common if c in shares.columns] + [c for c in shares.columns if c not in common]
+    return shares[order]
+
+
+def _timeline(report: Report, corpus: LabelledCorpus, timed: _Timed, classifier: RoutingClassifier | None = None
+              ) -> Report:
+    target = next((t for t in ("agency", "group", "topic") if t in corpus.labels), None)
+    if target is not None:
+        report.shares = agency_shares(timed.values, corpus.labels[target], kind=timed.kind)
+        report.info["time_column"] = timed.column
+    if classifier is not None and classifier.periods_:
+        report.periods = _periods_manifest(classifier, timed)
+    return report
+
+
+def _periods_manifest(classifier: RoutingClassifier, timed: _Timed) -> list[dict[str, Any]]:
+    return [{**p.to_dict(), "start": timed.format(p.start), "end": timed.format(p.end)} for p in classifier.periods_]
 
 
 def cross_validate(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None,
                    topic: str | None = None, group: str | None = None, agency: str | None = None,
-                   region: Region | str | os.PathLike[str] | None = None, folds: int = 5, random_state: int = 0,
-                   min_examples: int = 2, rare: str = "other", progress: bool = False, **options: Any) -> Report:
-    """Grouped k-fold cross-validation of the routing models on a labelled archive.
+                   region: Region | str | os.PathLike[str] | None = None, folds: int | None = None,
+                   random_state: int = 0, min_examples: int = 2, rare: str = "other", progress: bool = False,
+                   time: str | None = None, scheme: str = "grouped", test_size: float = 0.1,
+                   **options: Any) -> Report:
+    """Cross-validation of the routing models on a labelled archive.
 
-    Parameters are those of :func:`train`; ``folds`` is the number of folds. Messages
-    whose text is identical (case and spacing aside) fall in the same fold; every
-    message is predicted once, by the model of the fold that did not see it.
+    Parameters are those of :func:`train`. ``scheme="grouped"`` (default): ``folds``-fold
+    (default 5) grouped k-fold; messages whose text is identical (case and spacing aside)
+    fall in the same fold; every message is predicted once, by the model of the fold that
+    did not see it (with ``time``, the models are time-aware and predict each message as
+    of its own time). ``scheme="forward"`` (needs ``time``): the latest
+    ``folds × test_size`` of the archive (default 4 × 10%) in consecutive blocks, each
+    predicted by a model trained on everything earlier, as of the end of its training
+    data; ``folds=1, test_size=0.2`` is "earliest 80% against latest 20%". With ``time``
+    the report also has ``shares`` (label shares over time, :meth:`Report.plot_shares`).
 
     Returns
     -------
@@ -496,13 +673,16 @@ def cross_validate(data: pd.DataFrame | str | os.PathLike[str], *, text: str | N
     ...                         group="Категория", agency="Ответственное лицо",
     ...                         region="kursk")                           # doctest: +SKIP
     >>> print(report)                                                    # doctest: +SKIP
+    >>> forward = cross_validate("appeals.csv", ..., time="id", scheme="forward")  # doctest: +SKIP
     """
     _check_options(options)
-    corpus = _corpus(data, text, topic, group, agency, min_examples, rare)
-    corpus, prepared = _prepared(corpus, _load_region(region), progress)
-    for problem in corpus.problems:
-        log.warning("curnlp: %s", problem)
-    return _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress)
+    if folds is None:
+        folds = 4 if scheme == "forward" else 5
+    corpus, prepared, timed = _load_training_data(data, text, topic, group, agency, min_examples, rare, time,
+                                                  _load_region(region), progress)
+    report = _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress,
+                                      None if timed is None else timed.values, scheme, test_size)
+    return report if timed is None else _timeline(report, corpus, timed)
 
 
 def _region_manifest(reg: Region | None) -> dict[str, Any]:
@@ -523,7 +703,8 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
           group: str | None = None, agency: str | None = None,
           region: Region | str | os.PathLike[str] | None = None, folds: int = 0, random_state: int = 0,
           min_examples: int = 2, rare: str = "other", review_accuracy: float = REVIEW_ACCURACY,
-          progress: bool = False, **options: Any):
+          progress: bool = False, time: str | None = None, forward_folds: int = 4, forward_test_size: float = 0.1,
+          **options: Any):
     """Train a Router on a labelled archive.
 
     Parameters
@@ -551,6 +732,15 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         reach this accuracy on held-out predictions.
     progress : bool
         tqdm progress bars (on stderr).
+    time : str or None
+        A column of dates/datetimes (ISO, ``15.03.2021``, with or without a time) or of
+        numbers that grow with time (an ``id``). The model then finds the periods of
+        stable agency labelling (``manifest["time"]["periods"]``), learns each period's
+        convention and routes as of the latest one (``Router.route(text, time=...)``
+        routes as of another date); the review threshold and the confidence calibration
+        are chosen on forward-in-time held-out predictions (``forward_folds`` blocks of
+        ``forward_test_size`` of the archive, each predicted by a model trained on the
+        earlier messages). Unreadable or empty values raise :class:`CorpusError`.
     **options
         Passed to :class:`curnlp.models.RoutingClassifier` (``C``, ``class_weight``,
         ``municipality_weight``, ...).
@@ -576,26 +766,49 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
     _check_options(options)
     if not 0 < review_accuracy <= 1:
         raise ValueError(f"review_accuracy must be in (0, 1], not {review_accuracy!r}")
-    t0 = time.perf_counter()
-    corpus = _corpus(data, text, topic, group, agency, min_examples, rare)
+    t0 = _time.perf_counter()
     reg = _load_region(region)
     if reg is None:
         log.info("curnlp: no region pack: municipality features are off (pass region='kursk' or a pack file)")
-    corpus, prepared = _prepared(corpus, reg, progress)
-    for problem in corpus.problems:
-        log.warning("curnlp: %s", problem)
-    report = None
+    corpus, prepared, timed = _load_training_data(data, text, topic, group, agency, min_examples, rare, time, reg,
+                                                  progress)
+    times = None if timed is None else timed.values
+    report = forward = None
     if folds:
-        report = _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress)
+        report = _cross_validate_prepared(corpus, prepared, folds, random_state, options, progress, times)
         log.info("curnlp: cross-validation\n%s", report)
-    classifier = RoutingClassifier(**{"random_state": random_state, **options}).fit(prepared.records, **corpus.labels)
+    if timed is not None and forward_folds:
+        forward = _cross_validate_prepared(corpus, prepared, forward_folds, random_state, options, progress, times,
+                                           "forward", forward_test_size)
+        log.info("curnlp: forward-in-time cross-validation\n%s", forward)
+    classifier = RoutingClassifier(**{"random_state": random_state, **options}).fit(
+        prepared.records, **corpus.labels, times=times)
     review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
-    if report is not None:
+    review: dict[str, Any] = {}
+    if forward is not None:
+        # calibration and threshold on forward-in-time held-out predictions: what tomorrow looks like
+        held_out = forward.targets[review_target]
+        same = _same_convention(classifier, times, forward_folds, forward_test_size,
+                                corpus.labels[review_target])
+        if same.sum() < 30:  # too few to choose on: use every forward prediction
+            same[:] = True
+        conf, ok = held_out.confidence[same], held_out.correct[same]
+        ab = classifier.recalibrate(review_target, conf, ok)
+        confidence = classifier.recalibrated_confidence(review_target, conf)
+        threshold, coverage = threshold_for_accuracy(confidence, ok, review_accuracy)
+        review = {"review_chosen_on": "forward", "review_forward_rows": int(same.sum()),
+                  "review_forward_rows_after_a_convention_change": int((~same).sum()),
+                  "review_recalibration": [round(ab[0], 4), round(ab[1], 4)],
+                  "review_ece_forward_raw": expected_calibration_error(conf, ok),
+                  "review_ece_forward_recalibrated_in_sample": expected_calibration_error(confidence, ok)}
+    elif report is not None:
         held_out = report.targets[review_target]
         threshold, coverage = threshold_for_accuracy(held_out.confidence, held_out.correct, review_accuracy)
+        review = {"review_chosen_on": "grouped"}
     else:
         confidence, correct = classifier.oof_confidence(review_target)
         threshold, coverage = threshold_for_accuracy(confidence, correct, review_accuracy)
+        review = {"review_chosen_on": "inner"}
     resolved = [m for m in prepared.municipalities if m is not None]
     manifest = {
         **_region_manifest(reg),
@@ -606,17 +819,42 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         "review_threshold": threshold,
         "review_accuracy": review_accuracy,
         "review_coverage_held_out": coverage,
+        **review,
         "training": {"rows": len(corpus), "sha256": corpus.sha256, "columns": corpus.columns,
                      "problems": corpus.problems, "random_state": random_state,
                      "min_examples": min_examples, "rare": rare,
                      "municipality_resolved": round(len(resolved) / max(len(corpus), 1), 3),
                      "options": {k: repr(v) for k, v in options.items()},
-                     "seconds": round(time.perf_counter() - t0, 1)},
+                     "seconds": round(_time.perf_counter() - t0, 1)},
         "metrics": ({"cross_validation": report.summary(), **report.info} if report is not None else None),
     }
+    if forward is not None:
+        manifest["metrics"] = {**(manifest["metrics"] or {}), "forward": {**forward.summary(), **forward.info}}
+    if timed is not None:
+        manifest["time"] = {"column": timed.column, "kind": timed.kind,
+                            "first": timed.format(float(times.min())), "last": timed.format(float(times.max())),
+                            "periods": _periods_manifest(classifier, timed),
+                            "routes_as_of": "the latest period unless a time is given"}
     log.info("curnlp: trained %s on %d messages in %.1f s", "/".join(classifier.targets_), len(corpus),
-             time.perf_counter() - t0)
+             _time.perf_counter() - t0)
     return Router(classifier, manifest, region=reg, entities=True)
+
+
+def _same_convention(classifier: RoutingClassifier, times: np.ndarray, folds: int, test_size: float,
+                     labels: Sequence[str | None]) -> np.ndarray:
+    """Per forward held-out prediction (rows with a label, in report order): True when the row
+    lies in the same period (as the whole archive shows) as the end of its training data.
+    The review threshold is chosen on those: a convention that changes after training makes
+    even confident decisions wrong, which no threshold can foresee; retraining fixes it."""
+    splits = forward_splits(times, folds, test_size)
+    period = classifier.period_index(times, len(times))
+    tested = np.sort(np.concatenate([test for _, test in splits]))
+    same = np.ones(len(times), dtype=bool)
+    if period is not None:
+        for train_idx, test_idx in splits:
+            last = period[train_idx[np.argmax(times[train_idx])]]
+            same[test_idx] = period[test_idx] == last
+    return np.array([same[i] for i in tested if labels[i] is not None], dtype=bool)
 
 
 def _fast(router):
@@ -630,12 +868,14 @@ def _fast(router):
 
 def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None,
              topic: str | None = None, group: str | None = None, agency: str | None = None,
-             batch_size: int = 256, progress: bool = False) -> Report:
+             batch_size: int = 256, progress: bool = False, time: str | None = None) -> Report:
     """Route every message of a labelled archive with ``router`` and compare with the labels.
 
     Column arguments are those of :func:`train`. Labels the router does not predict are
     ignored; messages the router refuses (nothing left after cleaning) count as wrong
-    with confidence 0; labels the router never saw count as wrong.
+    with confidence 0; labels the router never saw count as wrong. ``time``: a column of
+    dates or numbers; each message is routed as of its time (for a bundle trained with a
+    time column) and the report gets the label shares over time.
 
     Examples
     --------
@@ -645,6 +885,12 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
     """
     if not hasattr(router, "route_many") or not hasattr(router, "targets"):
         raise TypeError(f"expected a curnlp Router, got {type(router).__name__}")
+    timed = None
+    if time is not None:
+        data = read_table(data) if isinstance(data, (str, os.PathLike)) else data
+        if not isinstance(data, pd.DataFrame):
+            raise CorpusError(f"expected a pandas DataFrame or a file path, got {type(data).__name__}")
+        timed = _Timed(*time_column(data, time, text))
     corpus = load_corpus(data, text=text, topic=topic, group=group, agency=agency, rare="keep")
     usable = [t for t in TARGETS if t in corpus.labels and t in router.targets]
     if not usable:
@@ -654,7 +900,7 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
     if ignored:
         log.warning("curnlp: the router does not predict %s; those labels are ignored", ignored)
     fast = _fast(router)
-    t0 = time.perf_counter()
+    t0 = _time.perf_counter()
     routings: list[Any] = []
     bar = None
     if progress:
@@ -662,7 +908,10 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
         bar = tqdm(total=len(corpus), desc="routing", unit="msg")
     for start in range(0, len(corpus), batch_size):
         chunk = corpus.texts[start:start + batch_size]
-        routings.extend(fast.route_many(chunk, batch_size=batch_size, errors="return"))
+        when = None
+        if timed is not None and (router.manifest.get("time") or {}).get("kind") == timed.kind:
+            when = timed.values[start:start + batch_size].tolist()
+        routings.extend(fast.route_many(chunk, batch_size=batch_size, errors="return", times=when))
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:
@@ -674,5 +923,6 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
         targets[t] = _target_report(t, corpus.labels[t], [p.label if p else "" for p in preds],
                                     [p.confidence if p else 0.0 for p in preds], munis, corpus.texts)
     refused = sum(isinstance(r, Exception) for r in routings)
-    return Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
-                            "seconds": round(time.perf_counter() - t0, 1)})
+    report = Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
+                              "seconds": round(_time.perf_counter() - t0, 1)})
+    return report if timed is None else _timeline(report, corpus, timed)
