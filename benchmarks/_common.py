@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -21,14 +22,41 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def corpus_rows(path: str) -> list[dict[str, str]]:
+    """The corpus rows (csv module: importing pandas would weigh on every RSS figure)."""
+    import csv
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def corpus_texts(path: str) -> list[str]:
-    import pandas as pd
-    return pd.read_csv(path)["Текст Сообщения"].astype(str).tolist()
+    return [row["Текст Сообщения"] for row in corpus_rows(path)]
+
+
+def split_by_time(path: str) -> tuple[list[str], list[str]]:
+    """(older half, newer half) of the corpus messages by id (ids grow with time): warm
+    caches on the first, measure on the second, which the process has never seen."""
+    rows = sorted(corpus_rows(path), key=lambda r: int(r["id"]))
+    texts = [r["Текст Сообщения"] for r in rows]
+    return texts[: len(texts) // 2], texts[len(texts) // 2:]
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process in MB.
+
+    Linux: VmHWM of /proc/self/status, the peak of this process image only (getrusage's
+    ru_maxrss is carried over fork + exec, so a fresh child would report at least its
+    parent's peak). Elsewhere ru_maxrss (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
 
 def _child(fn: Callable[[], dict], queue) -> None:
@@ -78,6 +106,6 @@ def per_item(fn: Callable[[object], object], items: Sequence) -> dict[str, float
     return percentiles(latencies)
 
 
-def pin_one_core() -> None:
-    """Run this process on one core only (the lowest one it may use)."""
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+def pin_one_core(core: int | None = None) -> None:
+    """Run this process on one core only (``core``, default the lowest one it may use)."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0)) if core is None else core})

@@ -102,10 +102,61 @@ def natasha_locations(extractor, doc) -> list[tuple[str, int, int]]:
     return out
 
 
+def gold_quality(name: str, gold: list[dict], corpus: dict, region, natasha) -> None:
+    """P/R/F1 per kind and municipality accuracy on one gold set (curnlp and natasha)."""
+    print(f"\n== gold set {name}: {len(gold)} messages, {sum(len(g['locations']) for g in gold)} locations; overlap match ==")
+    ours, theirs = Counter(), Counter()
+    muni_ok = muni_n = ev_ok = ev_n = ev_city = none_pred = 0
+    for g in gold:
+        text = corpus[g["id"]][0]
+        doc = normalize(text)
+        gl = [(x["kind"], x["start"], x["end"]) for x in g["locations"]]
+        pred = extract_locations(doc, region)
+        ours += match([(p.kind, p.start, p.end) for p in pred], gl)
+        if natasha is not None:
+            theirs += match(natasha_locations(natasha, doc), gl)
+        if g["municipality"] is not None:
+            m = resolve_municipality(pred, region)
+            muni_n += 1
+            none_pred += m is None
+            ok = m is not None and m.name == g["municipality"]
+            muni_ok += ok
+            if g["text_evident"]:
+                ev_n += 1
+                ev_ok += ok
+                ev_city += ok or (m is not None and (m.parent == g["municipality"] or m.name == _parent(region, g["municipality"])))
+    header = f"{'kind':28s} {'n':>4s} | {'curnlp P':>8s} {'R':>6s} {'F1':>6s}"
+    if natasha is not None:
+        header += f" | {'natasha P':>9s} {'R':>6s} {'F1':>6s}"
+    print(header)
+    for kind in (*KINDS, "street+house+settlement", "street+house+settlement+city"):
+        kinds = tuple(kind.split("+"))
+        p, r, f, n = prf(ours, kinds)
+        line = f"{kind:28s} {n:4d} | {p:8.3f} {r:6.3f} {f:6.3f}"
+        if natasha is not None:
+            p2, r2, f2, _ = prf(theirs, kinds)
+            line += f" | {p2:9.3f} {r2:6.3f} {f2:6.3f}"
+        print(line)
+    print(f"municipality accuracy, messages whose text names the place: {ev_ok}/{ev_n} = {ev_ok / max(ev_n, 1):.3f} "
+          f"(city for an inner okrug or okrug for its city also right: {ev_city / max(ev_n, 1):.3f})")
+    print(f"municipality accuracy, all messages with a gold municipality: {muni_ok}/{muni_n} = {muni_ok / max(muni_n, 1):.3f} "
+          f"({none_pred} unresolved)")
+
+
+def _parent(region, name: str) -> str | None:
+    m = next((m for m in region.municipalities.values() if m.name == name), None)
+    return region.municipalities[m.parent].name if m is not None and m.parent else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", help="appeals.csv (default $CURNLP_CORPUS or ../shared/corpora/kursk/appeals.csv)")
-    ap.add_argument("--gold", default=str(ROOT / "corpora" / "locations_gold.jsonl"))
+    ap.add_argument("--gold", nargs="+", default=[str(ROOT / "corpora" / "locations_gold.jsonl"),
+                                                   str(ROOT / "corpora" / "locations_gold_blind.jsonl"),
+                                                   str(ROOT / "corpora" / "locations_gold_test.jsonl")],
+                    help="gold sets, each reported separately")
+    ap.add_argument("--route", action="store_true", help="also time full route_many with the shipped model")
+    ap.add_argument("--heldout", action="store_true", help="also score with a pack mined without the gold messages")
     ap.add_argument("--natasha-sample", type=int, default=200, help="messages timed with AddrExtractor")
     ap.add_argument("--no-natasha", action="store_true")
     args = ap.parse_args()
@@ -135,8 +186,8 @@ def main() -> None:
     print(f"curnlp end-to-end from str     : {e2e:8.0f} msg/s  (normalize + extract, warm lemma cache)")
     print(f"peak RSS after curnlp          : {maxrss_mb():8.1f} MB")
 
-    gold = [json.loads(line) for line in open(args.gold, encoding="utf-8") if line.strip()]
-    gold = [g for g in gold if g["id"] in corpus]
+    golds = [(Path(g).name, [x for x in (json.loads(line) for line in open(g, encoding="utf-8") if line.strip())
+                                 if x["id"] in corpus]) for g in args.gold]
 
     natasha = None
     if not args.no_natasha:
@@ -145,49 +196,44 @@ def main() -> None:
         natasha = AddrExtractor(MorphVocab())
         natasha(docs[0].clean)  # warm-up
         sample = docs[: args.natasha_sample]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for d in sample:
             list(natasha(d.clean))
         nat_rate = len(sample) / (time.perf_counter() - t0)
-        print(f"natasha AddrExtractor          : {nat_rate:8.1f} msg/s  (first {len(sample)} messages by id, clean text)")
+        nat_cpu = len(sample) / (time.process_time() - c0)
+        print(f"natasha AddrExtractor          : {nat_rate:8.1f} msg/s  (first {len(sample)} messages by id, clean text; "
+              f"{nat_cpu:.1f} msg/s of CPU time)")
         print(f"ratio end-to-end / natasha     : {e2e / nat_rate:8.0f}x  (extraction only: {len(texts) / t_extract / nat_rate:.0f}x)")
+        if args.route:
+            import curnlp
+
+            router = curnlp.load()
+            router.route_many(texts[:50])
+            t0, c0 = time.perf_counter(), time.process_time()
+            router.route_many(texts)
+            route_rate = len(texts) / (time.perf_counter() - t0)
+            route_cpu = len(texts) / (time.process_time() - c0)
+            print(f"full route_many (shipped model): {route_rate:8.0f} msg/s = {route_rate / nat_rate:.0f}x natasha "
+                  f"(CPU time: {route_cpu:.0f} msg/s = {route_cpu / nat_cpu:.0f}x natasha's; the machine is shared)")
         print(f"peak RSS after natasha         : {maxrss_mb():8.1f} MB")
 
-    # ---- gold quality --------------------------------------------------------
-    print(f"\n== gold set: {len(gold)} messages, {sum(len(g['locations']) for g in gold)} locations; overlap match ==")
-    ours, theirs = Counter(), Counter()
-    muni_ok = muni_n = ev_ok = ev_n = none_pred = 0
-    for g in gold:
-        text = corpus[g["id"]][0]
-        doc = normalize(text)
-        gl = [(x["kind"], x["start"], x["end"]) for x in g["locations"]]
-        pred = extract_locations(doc, region)
-        ours += match([(p.kind, p.start, p.end) for p in pred], gl)
-        if natasha is not None:
-            theirs += match(natasha_locations(natasha, doc), gl)
-        if g["municipality"] is not None:
-            m = resolve_municipality(pred, region)
-            muni_n += 1
-            none_pred += m is None
-            ok = m is not None and m.name == g["municipality"]
-            muni_ok += ok
-            if g["text_evident"]:
-                ev_n += 1
-                ev_ok += ok
-    header = f"{'kind':12s} {'n':>4s} | {'curnlp P':>8s} {'R':>6s} {'F1':>6s}"
-    if natasha is not None:
-        header += f" | {'natasha P':>9s} {'R':>6s} {'F1':>6s}"
-    print(header)
-    for kind in (*KINDS, "street+house+settlement+city"):
-        kinds = ADDRESS_KINDS if "+" in kind else (kind,)
-        p, r, f, n = prf(ours, kinds)
-        line = f"{kind:12s} {n:4d} | {p:8.3f} {r:6.3f} {f:6.3f}"
-        if natasha is not None:
-            p2, r2, f2, _ = prf(theirs, kinds)
-            line += f" | {p2:9.3f} {r2:6.3f} {f2:6.3f}"
-        print(line)
-    print(f"municipality accuracy: {muni_ok}/{muni_n} = {muni_ok / max(muni_n, 1):.3f} of gold messages with a municipality "
-          f"({none_pred} unresolved); {ev_ok}/{ev_n} = {ev_ok / max(ev_n, 1):.3f} where the text itself names the place")
+    for gold_name, gold in golds:
+        gold_quality(gold_name, gold, corpus, region, natasha)
+    if args.heldout:
+        # the shipped pack was mined from the whole corpus, gold messages included: mine one without them
+        import tempfile
+
+        from curnlp.places import learn_pack, write_pack
+
+        gold_ids = {g["id"] for _, gold in golds for g in gold}
+        rows = [(corpus[i][0], corpus[i][1]) for i in ids if i not in gold_ids]
+        pack = learn_pack(rows, base=region)
+        with tempfile.TemporaryDirectory() as tmp:
+            heldout = load_region(write_pack(pack, Path(tmp) / "heldout.json"))
+        print(f"\n== held-out pack: mined from the {len(rows)} corpus messages outside the gold sets "
+              f"({pack['provenance']['mined']['streets']} streets, {pack['provenance']['mined']['settlements']} settlements) ==")
+        for gold_name, gold in golds:
+            gold_quality(gold_name + " (held-out pack)", gold, corpus, heldout, None)
 
     # ---- corpus check: territorial administrations ----------------------------
     n = with_any = with_place = resolved = exact = parent_ok = 0
@@ -227,6 +273,9 @@ def main() -> None:
     print(f"messages naming a town/district/okrug/settlement: {with_place}; resolved {place_resolved}, "
           f"match {place_exact / max(place_resolved, 1):.1%}")
     print(f"streets only -> default city (confidence 0.35): {street_default}, match {street_default_ok / max(street_default, 1):.1%}")
+    none = sum(resolve_municipality(locs, region) is None for locs in locs_all)
+    print(f"\n== municipality coverage, whole corpus: {len(texts) - none}/{len(texts)} messages resolved "
+          f"({none / len(texts):.1%} get none) ==")
     print(f"\npeak RSS (whole run): {maxrss_mb():.1f} MB")
 
 

@@ -16,6 +16,8 @@ import importlib
 import threading
 from typing import Any
 
+from . import errors  # light (no third-party imports): ``except curnlp.errors.InvalidInput`` works at once
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it; resolved lazily on first attribute access
@@ -27,6 +29,8 @@ _LAZY: dict[str, str] = {
     "evaluate": "curnlp.training",
     "cross_validate": "curnlp.training",
     "Report": "curnlp.training",
+    "locate": "curnlp.places",
+    "Place": "curnlp.places",
 }
 
 _default_router = None
@@ -62,7 +66,7 @@ def route_many(texts, **options: Any):
     """Route many messages with the shipped default model (see :meth:`Router.route_many`)."""
     return default_router().route_many(texts, **options)
 
-__all__ = ["__version__", "route", "route_many", "load", *_LAZY]
+__all__ = ["__version__", "route", "route_many", "load", "errors", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -146,8 +146,7 @@ def _precheck(value: object, max_chars: int) -> str | None:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "no text: the cell is empty"
         return f"not text: {describe(value)}"
-    if not value.strip():
-        return "empty message"
+    # an empty or no-word text is routed: a Routing flagged no_words (needs_review, no labels)
     if len(value) > max_chars:
         return f"too long: {len(value):,} characters, more than max-chars {max_chars:,}"
     return None

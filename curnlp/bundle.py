@@ -46,15 +46,16 @@ class Bundle:
         return self.manifest["bundle_id"]
 
 
+def _installed(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def versions() -> dict[str, str]:
     """Installed versions of curnlp and the packages a bundle depends on."""
-    found = {"curnlp": __version__}
-    for name in _PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    return {"curnlp": __version__, **{name: _installed(name) for name in _PACKAGES}}
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -129,7 +130,7 @@ def _check_compatible(manifest: Mapping[str, Any], where: Path) -> None:
         raise IncompatibleModel(
             f"bundle {where} has format {fmt!r} (written by curnlp {written_by.get('curnlp', '?')}); "
             f"this curnlp {__version__} reads format {FORMAT_VERSION}: retrain it or install the matching curnlp")
-    have = versions()["scikit-learn"]
+    have = _installed("scikit-learn")  # one lookup, not all of versions(): loading is timed
     made = written_by.get("scikit-learn", "?")
     if made.split(".")[:2] != have.split(".")[:2]:
         raise IncompatibleModel(

@@ -1,4 +1,4 @@
-"""Command line: ``curnlp route | score | report | train | evaluate | normalize``.
+"""Command line: ``curnlp route | score | report | train | evaluate | learn-pack | locate | normalize``.
 
 Exit codes: 0 success, 1 a curnlp error (bad input, missing or corrupt model, unusable
 corpus), 2 bad usage, 130 interrupted.
@@ -34,7 +34,30 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 def _cmd_route(args: argparse.Namespace) -> int:
     from .router import Router
     router = Router.load(args.model, entities=not args.no_entities)
-    _print_json(router.route(_read_text(args)).to_dict(), args.pretty)
+    routing = router.route(_read_text(args))
+    _print_json(routing.to_dict(), args.pretty)
+    if routing.review_reasons:  # routed (exit 0), but a person must look: say why on stderr
+        print(f"needs review: {', '.join(routing.review_reasons)}", file=sys.stderr)
+    return 0
+
+
+def _cmd_learn_pack(args: argparse.Namespace) -> int:
+    from .places.learn import learn_pack, write_pack
+    from pathlib import Path
+    # the command as typed, with the archive by file name only (no local paths in a shipped pack)
+    argv = sys.argv[2:] if sys.argv[1:2] == ["learn-pack"] else []
+    command = " ".join(["curnlp learn-pack", *(Path(x).name if x == args.archive else x for x in argv)]) if argv else None
+    pack = learn_pack(args.archive, base=args.base, text=args.text_column, agency=args.agency_column or None,
+                      min_count=args.min_count, min_share=args.min_share, command=command)
+    path = write_pack(pack, args.output)
+    mined = pack["provenance"]["mined"]
+    print(f"{path}: {mined['streets']} mined streets, {mined['settlements']} mined settlements to review", file=sys.stderr)
+    return 0
+
+
+def _cmd_locate(args: argparse.Namespace) -> int:
+    from .places import locate
+    _print_json(locate(_read_text(args), region=args.region).to_dict(), args.pretty)
     return 0
 
 
@@ -127,6 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", help="also write an HTML report with charts here")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_evaluate)
+
+    p = sub.add_parser("learn-pack", help="mine streets and settlements of an archive into a region pack to review")
+    p.add_argument("archive", help="CSV archive of messages")
+    p.add_argument("-o", "--output", required=True, help="pack JSON to write")
+    p.add_argument("--base", default="kursk", help="pack to extend: name or JSON file (default: kursk)")
+    p.add_argument("--text-column", default="Текст Сообщения", help="column with the message text")
+    p.add_argument("--agency-column", default="Ответственное лицо", help="column with the responsible agency ('' for none)")
+    p.add_argument("--min-count", type=int, default=2, help="mentions an entry needs (default: 2)")
+    p.add_argument("--min-share", type=float, default=0.8, help="share of mentions its municipality needs (default: 0.8)")
+    p.set_defaults(run=_cmd_learn_pack)
+
+    p = sub.add_parser("locate", help="places and municipality of one message, no classifier (JSON out)")
+    p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")
+    p.add_argument("--region", default=None, help="region pack name or JSON file (default: kursk)")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    p.set_defaults(run=_cmd_locate)
 
     p = sub.add_parser("normalize", help="clean, tokenize and lemmatize one message (JSON out)")
     p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")

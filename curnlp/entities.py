@@ -21,10 +21,16 @@ machine that is several times *slower* than one thread. Services should run with
 """
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import io
+import json
 import os
 import re
+import tarfile
 import threading
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -32,7 +38,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import morph
-from .errors import InvalidInput, describe
+from .errors import CorruptModel, InvalidInput, describe
 from .normalize import Normalized, Token, normalize
 
 __all__ = ["Entity", "NER", "extract_entities", "extract_entities_many", "normal_form", "ENTITY_TYPES"]
@@ -101,6 +107,131 @@ def _natasha_dir() -> str:
     return list(spec.submodule_search_locations)[0]
 
 
+# The model files are read without building navec's or slovnet's Python objects for
+# the 250k-word vocabulary (a list, a dict and an int per word twice, and navec's
+# precomputed norms: ~215 MB peak, ~80 MB kept). Kept instead: the vocabulary as one
+# sorted UTF-8 blob with int32 offsets and ids (~6 MB) and navec's 25 MB code table
+# memory-mapped from the tar file (pages shared between processes, read on use).
+
+class _Vocabulary:
+    """Word -> id of a slovnet vocabulary, as slovnet's ``Vocab.item_ids.get(word, unk)``.
+
+    The words are kept sorted in one UTF-8 ``bytes`` with their offsets and ids in
+    compact arrays; a lookup is a binary search (``bisect`` over :meth:`__getitem__`).
+    """
+
+    __slots__ = ("_blob", "_starts", "_stops", "_ids", "_size", "unk_id", "pad_id")
+
+    def __init__(self, items: list[bytes]) -> None:
+        order = sorted(range(len(items)), key=items.__getitem__)  # near-sorted input: Timsort is linear
+        ranked = [items[i] for i in order]
+        lengths = np.fromiter(map(len, ranked), dtype=np.int64, count=len(ranked))
+        stops = np.cumsum(lengths + 1) - 1
+        # array.array: compact like numpy, but indexing gives plain ints (fast slicing)
+        self._stops = array("q", stops.tobytes())
+        self._starts = array("q", (stops - lengths).tobytes())
+        self._blob = b"\n".join(ranked)
+        self._ids = np.asarray(order, dtype=np.int32)
+        self._size = len(ranked)
+        index = {items[i]: i for i in range(max(0, len(items) - 8), len(items))}  # specials sit at the end
+        self.unk_id = index.get(b"<unk>", self._find(b"<unk>"))
+        self.pad_id = index.get(b"<pad>", self._find(b"<pad>"))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, rank: int) -> bytes:
+        return self._blob[self._starts[rank]:self._stops[rank]]
+
+    def _find(self, key: bytes) -> int | None:
+        rank = bisect_left(self, key)
+        if rank < self._size and self[rank] == key:
+            return int(self._ids[rank])
+        return None
+
+    def id(self, word: str) -> int:
+        """The id of ``word``, or the unknown-word id."""
+        found = self._find(word.encode("utf-8", "surrogatepass"))
+        return self.unk_id if found is None else found
+
+
+class _Items:
+    """A small slovnet vocabulary (shapes, tags): items in order and a dict."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self.item_ids = {item: i for i, item in enumerate(items)}
+        self.unk_id = self.item_ids.get("<unk>")
+        self.pad_id = self.item_ids.get("<pad>")
+
+
+def _vocab_lines(data: bytes) -> list[str]:
+    # slovnet: gzip-decompress, decode UTF-8, splitlines
+    return gzip.decompress(data).decode("utf-8").splitlines()
+
+
+def _load_slovnet(path: str):
+    """slovnet's NER model (weights without Navec), and its word, shape and tag vocabularies."""
+    from slovnet.exec.model import NER as NERModel
+    from slovnet.exec.pack import Meta, bytes_array
+
+    try:
+        with tarfile.open(path) as tar:
+            read = lambda name: tar.extractfile(tar.getmember(name)).read()
+            meta = Meta.from_json(json.loads(read("meta.json")))
+            meta.check_protocol()
+            model = NERModel.from_json(json.loads(read("model.json")))
+            arrays = {}
+            for weight in model.weights:
+                if weight.is_id:
+                    shape, dtype, id_ = weight
+                    arrays[id_] = bytes_array(read(f"arrays/{id_}.bin"), shape, dtype)
+            text = gzip.decompress(read("vocabs/word.gz"))
+            shapes = _Items(_vocab_lines(read("vocabs/shape.gz")))
+            tags = _Items(_vocab_lines(read("vocabs/tag.gz")))
+    except (OSError, KeyError, ValueError, tarfile.TarError, json.JSONDecodeError) as exc:
+        raise CorruptModel(f"cannot read the NER model {path}: {type(exc).__name__}: {exc}") from exc
+    items = text.split(b"\n")
+    if len(items) != len(text.decode("utf-8").splitlines()):  # a word with another line break in it
+        items = [w.encode("utf-8") for w in text.decode("utf-8").splitlines()]
+    return model.inject_arrays(arrays), _Vocabulary(items), shapes, tags
+
+
+class _NavecArrays:
+    """What slovnet's ``inject_navec`` reads of a Navec object: its id and PQ arrays."""
+
+    def __init__(self, id_: str, indexes: np.ndarray, codes: np.ndarray) -> None:
+        self.meta = type("Meta", (), {"id": id_})()
+        self.pq = type("PQ", (), {"indexes": indexes, "codes": codes})()
+
+
+def _load_navec(path: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Navec's id, its (words x qdim) uint8 code indexes (memory-mapped from the tar when
+    it is uncompressed) and its (qdim x centroids x chunk) float32 codes."""
+    try:
+        with tarfile.open(path) as tar:
+            meta = json.loads(tar.extractfile(tar.getmember("meta.json")).read())
+            member = tar.getmember("pq.bin")
+            fh = tar.extractfile(member)
+            vectors, dim, qdim, centroids = (int(x) for x in np.frombuffer(fh.read(16), np.uint32))
+            size = vectors * qdim
+            if member.size != 16 + size + 4 * dim * centroids:
+                raise ValueError(f"pq.bin has {member.size} bytes, its header says "
+                                 f"{16 + size + 4 * dim * centroids}")
+            if isinstance(tar.fileobj, io.BufferedReader) and not member.issparse():  # plain tar: map it
+                indexes = np.memmap(path, dtype=np.uint8, mode="r", offset=member.offset_data + 16,
+                                    shape=(vectors, qdim))
+                fh.seek(16 + size)
+            else:
+                indexes = np.frombuffer(fh.read(size), np.uint8).reshape(vectors, qdim)
+            codes = np.frombuffer(fh.read(), np.float32).reshape(qdim, centroids, -1).copy()
+    except (OSError, KeyError, ValueError, tarfile.TarError, json.JSONDecodeError) as exc:
+        raise CorruptModel(f"cannot read the Navec embeddings {path}: {type(exc).__name__}: {exc}") from exc
+    if meta.get("protocol") != 1:
+        raise CorruptModel(f"{path}: Navec protocol {meta.get('protocol')!r}, expected 1")
+    return meta["id"], indexes, codes
+
+
 class NER:
     """Natasha's news NER (slovnet + Navec) over pre-tokenized text.
 
@@ -122,18 +253,16 @@ class NER:
     _shared_lock = threading.Lock()
 
     def __init__(self, navec_path: str | None = None, model_path: str | None = None) -> None:
-        import navec
-        import slovnet
-
         base = None if navec_path and model_path else _natasha_dir()
         navec_path = navec_path or os.path.join(base, _NAVEC_FILE)
         model_path = model_path or os.path.join(base, _NER_FILE)
-        api = slovnet.NER.load(model_path).navec(navec.Navec.load(navec_path))
-        infer = api.infer
-        self._model = infer.model
-        self._transitions = np.asarray(infer.model.head.crf.transitions.array)
-        words, shapes = infer.encoder.words_vocab, infer.encoder.shapes_vocab
-        self._word_ids = words.item_ids
+        model, words, shapes, tags = _load_slovnet(model_path)
+        navec_id, indexes, codes = _load_navec(navec_path)
+        if len(indexes) != len(words):
+            raise CorruptModel(f"{navec_path} has {len(indexes)} word vectors, the NER vocabulary {len(words)} words")
+        self._model = model.inject_navec(_NavecArrays(navec_id, indexes, codes))
+        self._transitions = np.asarray(self._model.head.crf.transitions.array)
+        self._words = words
         self._unk_id = words.unk_id
         self._word_pad = words.pad_id
         self._shape_ids = shapes.item_ids
@@ -141,7 +270,7 @@ class NER:
         self._shape_pad = shapes.pad_id
         # tag id -> (part, type): part 0 = O/pad, 1 = B, 2 = I
         parts: list[tuple[int, str | None]] = []
-        for tag in infer.decoder.tags_vocab.items:
+        for tag in tags.items:
             if "-" in tag:
                 part, type_ = tag.split("-", 1)
                 parts.append((1 if part == "B" else 2, type_))
@@ -177,7 +306,7 @@ class NER:
     def _encode_word(self, word: str) -> tuple[int, int]:
         from slovnet.shape import word_shape
         shape = self._shape_ids.get(word_shape(word), self._shape_unk)
-        return self._word_ids.get(word.lower(), self._unk_id), shape
+        return self._words.id(word.lower()), shape
 
     def tag(self, sequences: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str]]]:
         """Tag token sequences; return ``(first, last_exclusive, type)`` token-index spans.

@@ -19,9 +19,10 @@ from .features import MessageRecord
 from .models import Prediction
 from .errors import CorruptModel, InvalidInput, describe
 from .normalize import Normalized, normalize
-from .places import Location, MunicipalityMatch, Region, extract_locations, load_region, resolve_municipality
+from .places import Location, MunicipalityMatch, OtherRegion, Place, Region, load_region, place_of
+from .language import is_russian
 
-__all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS"]
+__all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
 
 log = logging.getLogger("curnlp")
 
@@ -38,18 +39,38 @@ DEFAULT_MODEL = _default_model()
 TARGETS = ("topic", "group", "agency")
 #: Default cap on the characters of one message; longer text is cut and flagged.
 MAX_LENGTH = 100_000
+#: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
+REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence")
 
 
 @dataclass(frozen=True, slots=True)
 class Routing:
     """Where a message goes and why.
 
-    ``topic``/``group``/``agency`` are None when the bundle has no model for them;
-    ``needs_review`` is set when the agency's confidence is below the bundle's threshold
-    (or there is nothing to route); ``evidence`` maps a target to the words that pushed
-    its decision, with their weights; ``truncated`` tells that only the first
+    ``topic``/``group``/``agency`` are None when the bundle has no model for them or when
+    the router cannot know them (see the reasons below); ``needs_review`` is true exactly
+    when ``review_reasons`` is not empty; ``evidence`` maps a target to the words that
+    pushed its decision, with their weights; ``truncated`` tells that only the first
     ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
-    the region pack's human-readable name of the group code.
+    the region pack's human-readable name of the group code; ``region`` is the official
+    name of the region the message is about when known (the home region's when a place of
+    its pack resolves with confidence >= 0.5 — not a lone street guessed to be in the capital —,
+    the other region's when ``outside_region``); ``outside`` holds the
+    other region, city and the words that show it, with offsets into the original text.
+
+    ``review_reasons`` (in this order; a message can have several):
+
+    * ``no_words``: nothing to read (empty, spaces, emoji, digits, punctuation, only a
+      link): no labels, no places;
+    * ``not_russian``: the words are not Russian (:mod:`curnlp.language`): no labels (the
+      model reads Russian lemmas; anything it said would be a guess), places and names kept;
+    * ``outside_region``: the problem is in another region (:func:`curnlp.places.russia.detect_other_region`):
+      ``agency`` is None (no agency of the home region handles it) and ``municipality``
+      None; ``topic``/``group`` are kept (what the problem is), ``region``/``outside`` name the place;
+    * ``truncated``: the message was longer than ``max_length`` and only its start was read;
+    * ``no_prediction``: the bundle gave no prediction for the target that decides review;
+    * ``low_confidence``: the deciding prediction (the agency) is below the bundle's
+      review threshold: the labels are suggestions for a person.
     """
 
     topic: Prediction | None
@@ -63,6 +84,14 @@ class Routing:
     model: str
     truncated: bool = False
     group_name: str | None = None
+    review_reasons: tuple[str, ...] = ()
+    region: str | None = None
+    place: Place | None = None
+
+    @property
+    def outside(self) -> OtherRegion | None:
+        """The other region the problem is in (``place.outside``), or None."""
+        return self.place.outside if self.place is not None else None
 
     def to_dict(self) -> dict:
         """A JSON-serializable dict."""
@@ -72,12 +101,16 @@ class Routing:
             "group_name": self.group_name,
             "agency": self.agency.to_dict() if self.agency else None,
             "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
+            "region": self.region,
+            "outside": self.outside.to_dict() if self.outside else None,
             "municipality": self.municipality,
             "locations": [loc.to_dict() for loc in self.locations],
             "entities": [ent.to_dict() for ent in self.entities],
             "evidence": {t: [[w, round(v, 4)] for w, v in ev] for t, ev in self.evidence.items()},
             "model": self.model,
             "truncated": self.truncated,
+            "place": self.place.to_dict() if self.place else None,
         }
 
 
@@ -195,15 +228,16 @@ class Router:
 
     # -- routing ----------------------------------------------------------------
     def route(self, text: str, *, time: object = None) -> Routing:
-        """Route one message; ``time`` (a date/datetime, a string such as ``"2021-03-15"`` or
-        ``"15.03.2021"``, or a number like the training time column) routes it as of then,
-        by the labelling convention of that period, for a bundle trained with a time
-        column (default: as of now, the latest period).
+        """Route one message. Any ``str`` routes: a message with no words gives a Routing
+        with no labels flagged ``no_words``. ``time`` (a date/datetime, a string such as
+        ``"2021-03-15"`` or ``"15.03.2021"``, or a number like the training time column)
+        routes it as of then, by the labelling convention of that period, for a bundle
+        trained with a time column (default: as of now, the latest period).
 
         Raises
         ------
         InvalidInput
-            If ``text`` is not a ``str`` or nothing is left of it after cleaning.
+            If ``text`` is not a ``str``.
         """
         return self._route_batch([_check(text)], self._times([time], 1))[0]
 
@@ -219,8 +253,8 @@ class Router:
         n_jobs : int
             Worker processes (``-1``: all cores). Each worker loads the bundle once.
         errors : {"raise", "return"}
-            On a bad message, raise :class:`InvalidInput`, or put the exception in its
-            place in the result and go on.
+            On an item that is not a ``str``, raise :class:`InvalidInput`, or put the
+            exception in its place in the result and go on. (Every ``str`` routes.)
         times : iterable or None
             One time per message (None = now): route each as of then (see :meth:`route`).
         """
@@ -291,9 +325,6 @@ class Router:
     def _prepare(self, text: str) -> tuple[Normalized, bool]:
         truncated = len(text) > self.max_length
         doc = normalize(text[: self.max_length] if truncated else text)
-        if not doc.tokens or all(t.kind == "punct" for t in doc.tokens):
-            raise InvalidInput("nothing to route: the message has no words after cleaning "
-                               f"(got {describe(text)})")
         return doc, truncated
 
     def _route_batch(self, texts: Sequence[str], times: Sequence[float | None] | None = None) -> list[Routing]:
@@ -304,20 +335,54 @@ class Router:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
-        # no region pack: no gazetteer, so no locations and no municipality
-        locations = [extract_locations(doc, self.region) if self.region else [] for doc in docs]
-        places = [resolve_municipality(locs, self.region) if self.region else None for locs in locations]
-        entities = extract_entities_many(docs) if self.entities else [[] for _ in docs]
-        decisions = self._classify(docs, places, times)
+        readable = [i for i, doc in enumerate(docs) if has_words(doc)]
+        russian = [i for i in readable if is_russian(words_of(docs[i])) is not False]
+        # no region pack: no gazetteer, so no locations, no municipality, no other region
+        located: list[Place | None] = [None] * len(docs)
+        entities: list[list[Entity]] = [[] for _ in docs]
+        if self.region is not None:
+            for i in readable:
+                located[i] = place_of(docs[i], self.region)
+        if self.entities and readable:
+            for i, ents in zip(readable, extract_entities_many([docs[i] for i in readable])):
+                entities[i] = ents
+        decisions: list[Any] = [({}, {})] * len(docs)
+        if russian:
+            for i, decision in zip(russian, self._classify(
+                    [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian],
+                    None if times is None else [times[i] for i in russian])):
+                decisions[i] = decision
         out = []
-        for (doc, truncated), locs, place, ents, (preds, evidence) in zip(prepared, locations, places, entities,
-                                                                          decisions):
-            decisive = preds.get(self.review_target)
-            needs_review = decisive is None or decisive.confidence < self.review_threshold
+        ok = set(readable)
+        is_ru = set(russian)
+        for i, ((doc, truncated), place, ents, (preds, evidence)) in enumerate(
+                zip(prepared, located, entities, decisions)):
+            other = place.outside if place is not None else None
+            reasons = []
+            if i not in ok:
+                reasons.append("no_words")
+            elif i not in is_ru:
+                reasons.append("not_russian")
+            if other is not None:
+                reasons.append("outside_region")
+                preds = {t: p for t, p in preds.items() if t != "agency"}
+                evidence = {t: e for t, e in evidence.items() if t != "agency"}
+            if truncated:
+                reasons.append("truncated")
+            if i in is_ru and other is None:
+                decisive = preds.get(self.review_target)
+                if decisive is None:
+                    reasons.append("no_prediction")
+                elif decisive.confidence < self.review_threshold:
+                    reasons.append("low_confidence")
+            match = place.municipality if place is not None else None
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
-                               needs_review=needs_review, municipality=place.name if place else None,
-                               locations=locs, entities=ents, evidence=evidence, model=self.id,
-                               truncated=truncated, group_name=self._group_name(preds.get("group"))))
+                               needs_review=bool(reasons), municipality=match.name if match else None,
+                               locations=list(place.locations) if place else [], entities=ents,
+                               evidence=evidence, model=self.id,
+                               truncated=truncated, group_name=self._group_name(preds.get("group")),
+                               review_reasons=tuple(reasons), region=place.region if place else None,
+                               place=place))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:
@@ -338,6 +403,17 @@ _WARM_UP_MESSAGE = ("<p>Иванова Мария Петровна: на ул. �
 
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
+
+
+def has_words(doc: Normalized) -> bool:
+    """Whether a normalized message has a word to read (not only emoji, digits,
+    punctuation or link / e-mail / phone placeholders)."""
+    return any(t.kind == "word" for t in doc.tokens)
+
+
+def words_of(doc: Normalized) -> str:
+    """The words of a message joined by spaces (what the language detector reads)."""
+    return " ".join(t.text for t in doc.tokens if t.kind == "word")
 
 
 def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord:

@@ -272,3 +272,55 @@ def test_normal_form(type_, words, expected):
 def test_normal_form_keeps_spacing_given():
     assert normal_form("PER", ["Ивановой", "Н", ".", "Г", "."], ["\n", "", "", ""]) == "Иванова\nН.Г."
     assert normal_form("LOC", []) == ""
+
+
+# ---------------------------------------------------------------------------
+# Lean loading of the model files (no navec objects, compact vocabulary)
+# ---------------------------------------------------------------------------
+
+def test_compact_vocabulary_gives_slovnets_ids_for_every_word():
+    import os
+    from slovnet.exec.pack import Pack
+    from curnlp import entities as module
+    with Pack(os.path.join(module._natasha_dir(), module._NER_FILE)) as pack:
+        theirs = pack.load_vocab("word")
+    ours = NER.shared()._words
+    assert len(ours) == len(theirs.items) > 200_000
+    assert (ours.unk_id, ours.pad_id) == (theirs.unk_id, theirs.pad_id)
+    assert all(ours.id(w) == i for i, w in enumerate(theirs.items))
+    for missing in ("курскпромбанкдорстрой", "", "яма\ud83d", "\x00", "zzzzzzzzzz"):  # unknown, even a lone surrogate
+        assert ours.id(missing) == theirs.item_ids.get(missing, theirs.unk_id) == theirs.unk_id
+
+
+def test_navec_codes_are_mapped_from_the_tar_not_copied():
+    import numpy as np
+    model = NER.shared()._model
+    assert isinstance(model.emb.word.indexes.array, np.memmap)
+    assert model.emb.word.indexes.array.shape[0] == len(NER.shared()._words)
+
+
+def test_a_damaged_model_file_raises_corrupt_model(tmp_path):
+    import os
+    import shutil
+    from curnlp import entities as module
+    from curnlp.errors import CorruptModel
+    base = module._natasha_dir()
+    navec_copy = tmp_path / "navec.tar"
+    shutil.copy(os.path.join(base, module._NAVEC_FILE), navec_copy)
+    with open(navec_copy, "r+b") as fh:  # cut inside pq.bin
+        fh.truncate(os.path.getsize(navec_copy) // 2)
+    with pytest.raises(CorruptModel):
+        NER(str(navec_copy), os.path.join(base, module._NER_FILE))
+    (tmp_path / "ner.tar").write_bytes(b"not a tar file")
+    with pytest.raises(CorruptModel):
+        NER(os.path.join(base, module._NAVEC_FILE), str(tmp_path / "ner.tar"))
+
+
+def test_loading_ner_does_not_import_navec():
+    code = ("import sys, curnlp.entities as E\n"
+            "E.NER.shared()\n"
+            "print(E.extract_entities('Жители Курска просят Старовойта помочь')[0].type)\n"
+            "assert 'navec' not in sys.modules and 'natasha' not in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() in ("PER", "ORG", "LOC")

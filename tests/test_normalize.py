@@ -1,4 +1,5 @@
 """normalize(): clean text, offsets back into the original, tokens and lemmas."""
+import os
 import subprocess
 import sys
 import time
@@ -171,3 +172,81 @@ def test_import_loads_nothing_heavy_and_no_pymorphy2():
             "from curnlp.normalize import normalize; normalize('Яма на дороге');"
             "assert 'pymorphy2' not in sys.modules and 'natasha' not in sys.modules")
     subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------
+# Speed-ups that must not change results
+# ---------------------------------------------------------------------------
+
+CONTACT_TEXTS = [
+    "Пишите на ivanov.ii@mail.ru или звоните 8 (4712) 51-23-45, 8-910-123-45-67 и +7 910 1234567",
+    "сайт ГОСУСЛУГИ.РУ не работает, см. www.Gosuslugi.ru/help и http://localhost:8080/x",
+    "курск.рф/новости; адм-курск.рф. Телефон 51-23-45! и 123-45-678 (не телефон)",
+    "ſu.ru K.com ıı.net ЖКХ.РФ — домены с буквами, которые re.IGNORECASE сближает с латиницей",
+    "ул. Ленина, д. 5, кв. 12; 25.11.2022 в 10:30 трубу прорвало; тел 89101234567.",
+    "e-mail: a+b@x.org.ru, site.com/path?q=1). (www.test.me), mail@рф.рф",
+]
+
+
+@pytest.mark.parametrize("text", CONTACT_TEXTS)
+def test_contacts_scan_only_the_parts_a_text_may_hold_with_the_same_matches(text):
+    from curnlp import normalize as module
+    full = [(m.lastgroup, m.span()) for m in module._CONTACTS.finditer(text)]
+    reduced = module._contacts_in(text)
+    assert full  # every sample holds a contact
+    assert [(m.lastgroup, m.span()) for m in reduced.finditer(text)] == full
+
+
+def test_a_text_without_contacts_skips_the_scan():
+    from curnlp import normalize as module
+    assert module._contacts_in("Во дворе дома 5 по ул. Ленина третий день нет света") is None
+
+
+@pytest.mark.parametrize("text, clean", [
+    ("Яма  на\tдороге", "Яма на дороге"),
+    ("Яма \n\n на дороге", "Яма\nна дороге"),
+    ("Яма\nна\u00a0дороге", "Яма\nна дороге"),
+    ("Яма\r\n \r\nна дороге \n", "Яма\nна дороге"),
+])
+def test_whitespace_runs_collapse_and_offsets_point_into_the_original(text, clean):
+    doc = normalize(text)
+    assert doc.clean == clean
+    for tok in doc.tokens:
+        start, stop = doc.span_to_original(tok.start, tok.stop)
+        assert text[start:stop] == tok.text
+
+
+WORDS = ("стали мыла печь дорогами Ёжики ЖКХ д ул см пр-т по-прежнему Курчатова Курске Обояни "
+         "Льговского сеймского мкр-не асфальтоукладчик автобусов колдобины гос-во сделали ямами").split()
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_lemma_shortcut_equals_pymorphy3s_best_parse(word):
+    from curnlp import morph
+    low = word.lower().replace("ё", "е")
+    best = morph.analyzer().parse(low)[0]
+    expected = low if "Abbr" in best.tag else best.normal_form.replace("ё", "е")
+    assert morph.lemma(word) == expected
+
+
+CORPUS = os.environ.get("CURNLP_CORPUS") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "shared", "corpora", "kursk", "appeals.csv")
+
+
+@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
+def test_lemmas_of_the_corpus_vocabulary_equal_pymorphy3s():
+    import csv
+    from curnlp import morph
+    from curnlp.normalize import clean_text, _tokenize
+    with open(CORPUS, encoding="utf-8", newline="") as fh:
+        corpus_texts = [row["Текст Сообщения"] for row in csv.DictReader(fh)]
+    words = sorted({w for t in corpus_texts[:600] for _, _, w in _tokenize(clean_text(t)) if w.isalpha()})
+    assert len(words) > 5000
+    for word in words:
+        low = word.lower().replace("ё", "е")
+        best = morph.analyzer().parse(low)[0]
+        expected = low if "Abbr" in best.tag else best.normal_form.replace("ё", "е")
+        top = morph._top_dictionary_parse(low)
+        if top is not None:
+            assert (str(top[0]), top[1].replace("ё", "е")) == (str(best.tag), best.normal_form.replace("ё", "е")), word
+        assert morph.lemma(word) == expected, word

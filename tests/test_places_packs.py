@@ -51,7 +51,7 @@ def test_village_near_district_centre_goes_to_district():
 
 
 def test_street_only_defaults_to_kursk_with_low_confidence():
-    m = resolve("яма на ул. Союзной")
+    m = resolve("яма на ул. Ленина")  # a street of many towns: the pack ties it to none
     assert (m.name, m.confidence) == ("Курск", 0.35)
     assert resolve("в деревне Кукушкино на ул. Садовой") is None  # an unknown village blocks the default
     assert resolve("просто жалоба") is None
@@ -107,6 +107,12 @@ def test_custom_pack_from_file(tmp_path):
     (json.dumps(_pack(municipalities=[])), "municipalities"),
     (json.dumps(_pack(settlements=[{"name": "X", "type": "деревня", "municipality": "nope"}])), "unknown municipality"),
     (json.dumps(_pack(municipalities=[{"id": "d", "name": "Р", "kind": "district", "administration": "А"}])), "adjective"),
+    (json.dumps(_pack(streets={"name": "Мира"})), "'streets' must be a list"),
+    (json.dumps(_pack(streets=[{"name": "Мира", "type": "аллея", "municipality": None}])), "type 'аллея'"),
+    (json.dumps(_pack(streets=[{"name": "Мира", "type": "улица", "municipality": "nope"}])), "unknown municipality"),
+    (json.dumps(_pack(settlements=[{"name": "X", "type": "деревня", "municipality": "d", "source": "guessed"}])),
+     "source 'guessed'"),
+    (json.dumps(_pack(streets=[{"name": "Мира", "type": "улица", "municipality": None, "count": -1}])), "count"),
 ])
 def test_malformed_pack(tmp_path, pack, message):
     path = tmp_path / "bad.json"
@@ -114,6 +120,19 @@ def test_malformed_pack(tmp_path, pack, message):
     with pytest.raises(RegionPackError, match=message) as err:
         load_region(str(path))
     assert isinstance(err.value, CorpusError) and isinstance(err.value, ValueError)
+
+
+def test_streets_and_landmarks_of_a_custom_pack(tmp_path):
+    pack = _pack(streets=[{"name": "Берёзовая", "type": "улица", "municipality": "d", "source": "mined", "count": 3},
+                          {"name": "Мира", "type": "улица", "municipality": None}])
+    pack["municipalities"][0]["numbered_landmarks"] = {"школа": 7}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(pack, ensure_ascii=False), encoding="utf-8")
+    r = load_region(path)
+    assert r.streets_named("Березовая")[0].count == 3  # ё folded
+    assert resolve("яма у дома 5 по Берёзовой", r).administration == "Администрация Лесного района"
+    assert resolve("яма на Мира 5", r).name == "Тестоград"  # no municipality for Мира: the default
+    assert resolve("у школы № 9 яма", r).name == "Тестоград" and resolve("у школы № 3 яма", r) is None
 
 
 def test_unknown_pack_name():

@@ -38,6 +38,8 @@ def test_route_returns_the_documented_contract(router):
     assert r.model == router.id and r.truncated is False
     assert isinstance(r.needs_review, bool)
     assert r.needs_review == (r.agency.confidence < router.review_threshold)
+    assert r.review_reasons == (("low_confidence",) if r.needs_review else ())
+    assert r.region == "Курская область" and r.outside is None
     assert r.group_name and r.group_name == router.region.groups[r.group.label]
 
 
@@ -71,7 +73,7 @@ def test_to_dict_is_json_serializable_and_round_trips(router):
     back = json.loads(json.dumps(d, ensure_ascii=False))
     assert back == d
     assert set(d) >= {"topic", "group", "agency", "needs_review", "municipality", "locations", "entities",
-                      "evidence", "model", "truncated", "group_name"}
+                      "evidence", "model", "truncated", "group_name", "review_reasons", "region", "outside"}
     assert back["agency"]["label"] == router.route(MESSAGES[2]).agency.label
 
 
@@ -96,16 +98,18 @@ def test_non_text_raises_invalid_input(router, bad):
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "<p>&nbsp;</p>", "!!! ??? ...", "\u200b\u200b"])
-def test_nothing_to_route_is_invalid_input(router, empty):
-    with pytest.raises(InvalidInput, match="nothing to route"):
-        router.route(empty)
+def test_nothing_to_route_is_a_flagged_routing(router, empty):
+    r = router.route(empty)
+    assert (r.topic, r.group, r.agency, r.municipality) == (None, None, None, None)
+    assert r.needs_review and r.review_reasons == ("no_words",)
 
 
 def test_route_many_keeps_bad_items_in_place_when_asked(router):
-    out = router.route_many(["яма на дороге", None, "", "нет света в подъезде"], errors="return")
+    out = router.route_many(["яма на дороге", None, "", "нет света в подъезде", 7], errors="return")
     assert isinstance(out[0], Routing) and isinstance(out[3], Routing)
     assert isinstance(out[1], InvalidInput) and "position 1" in str(out[1])
-    assert isinstance(out[2], InvalidInput)
+    assert isinstance(out[2], Routing) and out[2].review_reasons == ("no_words",)
+    assert isinstance(out[4], InvalidInput) and "position 4" in str(out[4])
     with pytest.raises(InvalidInput, match="position 1"):
         router.route_many(["яма", None])
     with pytest.raises(InvalidInput):
@@ -116,7 +120,7 @@ def test_long_text_is_truncated_and_flagged():
     router = curnlp.load(entities=False, max_length=2000)
     text = "Во дворе дома 5 на улице Садовой не убирают мусор. " * 200
     r = router.route(text)
-    assert r.truncated is True and r.agency is not None
+    assert r.truncated is True and r.agency is not None and "truncated" in r.review_reasons and r.needs_review
     assert router.route(text[:1500]).truncated is False
 
 

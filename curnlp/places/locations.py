@@ -26,8 +26,8 @@ from .packs import Region, load_region
 
 __all__ = ["Location", "KINDS", "extract_locations", "extract_locations_many"]
 
-#: Location kinds, from the largest unit to the smallest.
-KINDS = ("region", "district", "city", "city_okrug", "settlement", "street", "house")
+#: Location kinds, from the largest unit to the smallest; then numbered landmarks ("школа № 54").
+KINDS = ("region", "district", "city", "city_okrug", "settlement", "street", "house", "landmark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +60,13 @@ def _forms(words: str, kind: str, canon: str, gender: str, strong: bool) -> dict
 
 
 _STREET = {
-    **_forms("улица улицы улице улицу улицей ул", "street", "улица", "femn", True),
+    **_forms("улица улицы улице улицу улицей ул улиц улицам улицами улицах", "street", "улица", "femn", True),
     **_forms("проспект проспекта проспекте проспекту проспектом пр-т пр-кт просп пр-те пр-та пр-ту пр-том пр-кте пр-кта", "street", "проспект", "masc", True),
     **_forms("пр", "street", "проспект", "masc", False),
     **_forms("переулок переулка переулке переулку переулком пер", "street", "переулок", "masc", True),
     **_forms("проезд проезда проезде проезду проездом пр-д", "street", "проезд", "masc", False),
     **_forms("шоссе ш", "street", "шоссе", "neut", False),
-    **_forms("бульвар бульвара бульваре бульвару бульваром б-р бул", "street", "бульвар", "masc", True),
+    **_forms("бульвар бульвара бульваре бульвару бульваром б-р б-ра б-ре б-ру б-ром бул", "street", "бульвар", "masc", True),
     **_forms("площадь площади площадью пл", "street", "площадь", "femn", False),
     **_forms("набережная набережной набережную наб", "street", "набережная", "femn", False),
     **_forms("тупик тупика тупике", "street", "тупик", "masc", False),
@@ -105,7 +105,27 @@ _NOT_NAME = frozenset("""и или в во на по к ко с со у о об 
     дом д кв квартира корпус корп подъезд район р-н обл область город г ул улица""".split())
 _ADJ_ENDINGS = ("ая", "ой", "ую", "ый", "ий", "ое", "ей", "ого", "его", "ому", "ему", "ом", "ем", "ым", "им", "ые", "ие",
                 "ых", "их", "яя", "юю", "ее", "ыми", "ими")
-_HOUSE_RE = re.compile(r"\d{1,4}(?:[/-]\d{1,4})?[а-яА-ЯёЁa-zA-Z]?")
+_HOUSE_RE = re.compile(r"\d{1,4}(?:[/-]\d{1,4})?(?:-?[а-яА-ЯёЁa-zA-Z])?(?:/\d{1,4})?")
+# a house letter written apart from its number ("15 а", "16 б"); not the one-letter words в и к о с у я
+_SPACED_LETTERS = frozenset("абвгдежзлмнпрт")
+_PLURAL_STREET = frozenset("улиц улицам улицами улицах".split())
+# after a marked house number these words do not make it a quantity: "д 30 подъезд 2"
+_HOUSE_PARTS = frozenset("подъезд подъезда подъезде подъезду этаж этажа этаже кв квартира".split())
+# words after which a capitalized name without a type word is a street ("по адресу Клыкова д 4")
+_ADDRESS_WORDS = frozenset("адресу адрес адресом адресе".split())
+_CROSSING = frozenset("пересечении пересечение пересечения перекрестке перекресток перекрестка углу угол".split())
+_STREET_PREP = frozenset("на по с со от до к ко около возле вдоль напротив".split())
+# a name continued by a number and one of these ("Героев 9-й дивизии", "Бойцов 9 Дивизии")
+_NUMBERED_UNITS = frozenset("дивизия армия бригада полк съезд гвардия".split())
+# capitalized nouns after a preposition that are organisations, not villages ("в Пенсионном Фонде")
+_NOT_VILLAGE = frozenset("""фонд банк суд центр парк сквер больница поликлиника школа сад управление отдел комитет
+    администрация рынок магазин завод клуб дом театр музей институт университет колледж училище лицей гимназия
+    станция вокзал аэропорт мир союз служба инспекция прокуратура полиция совет дума собрание компания""".split())
+# numbered landmarks: lemma of the word -> canonical kind ("школы № 54" -> "школа № 54")
+_LANDMARKS = {"школа": "школа", "сош": "школа", "гимназия": "гимназия", "лицей": "лицей",
+              "детсад": "детский сад", "садик": "детский сад", "доу": "детский сад", "мбдоу": "детский сад",
+              "сад": "детский сад"}
+_VILLAGE_SUFFIXES = ("овка", "евка", "ёвка", "ино", "ово", "ево", "ёво", "ское", "цкое", "ище", "ичи", "цы", "ки")
 _LETTER_RE = re.compile(r"[а-яА-ЯёЁa-zA-Z]")
 _PREP_PLACE = frozenset("в во из под до около возле от по на за у близ".split())
 _ORDINAL_ENDINGS = frozenset("е ое ое й ый ий я ая го ого".split())
@@ -124,6 +144,44 @@ def _lower_name_ok_strict(word: str, gender: str) -> bool:
         return gender in genders
     parses = morph.parse(word.lower())
     return bool(parses) and parses[0].tag.POS == "NOUN" and any(g in parses[0].tag for g in ("Surn", "Name", "Geox"))
+
+
+@lru_cache(maxsize=20_000)
+def _unknown_word(word: str) -> bool:
+    """Not an ordinary dictionary word: unknown to pymorphy or a geographic name ("будище")."""
+    low = word.lower()
+    if not low.isalpha():
+        return False
+    parses = morph.parse(low)
+    return not morph.analyzer().word_is_known(low) or any("Geox" in p.tag for p in parses[:2])
+
+
+@lru_cache(maxsize=20_000)
+def _name_like(word: str) -> bool:
+    """A lower-case word that is most likely a name: unknown to the dictionary, or a surname/place name."""
+    if _unknown_word(word):
+        return True
+    parses = morph.parse(word.lower())
+    return bool(parses) and any(g in parses[0].tag for g in ("Surn", "Geox"))
+
+
+@lru_cache(maxsize=20_000)
+def _common_noun(word: str) -> bool:
+    """A common noun (no name, surname or place name reading among the likely parses): "ЯМЫ", "Победы"."""
+    parses = [p for p in morph.parse(word.lower()) if p.score >= 0.1] or list(morph.parse(word.lower()))[:1]
+    return bool(parses) and all(p.tag.POS == "NOUN" and not any(g in p.tag for g in ("Surn", "Name", "Geox", "Patr"))
+                                for p in parses)
+
+
+@lru_cache(maxsize=20_000)
+def _nominative(word: str) -> str:
+    """Nominative of a noun or adjective, keeping its number ("Лугах" -> "Луга", "Ивановки" -> "Ивановка")."""
+    for p in morph.parse(word.lower()):
+        if p.tag.POS in ("NOUN", "ADJF"):
+            form = p.inflect({"nomn"} if p.tag.number == "plur" else {"nomn", "sing"})
+            if form is not None:
+                return _cap(form.word)
+    return _cap(word)
 
 
 @lru_cache(maxsize=20_000)
@@ -206,6 +264,10 @@ def _canon_name(words: list[str], gender: str, inflect_nouns: bool) -> str:
         genders = _adjective(w)
         if genders and (gender in genders or "plur" in genders):
             return _inflect_adjective(w, gender) or _cap(w)
+        if gender == "femn" and w.lower().endswith(("ой", "ей", "ую")):  # "улице Литейной" (also a noun "литейная")
+            adj = _inflect_adjective(w, gender)
+            if adj is not None:
+                return adj
         return _noun_nominative(w) if inflect_nouns else _cap(w)
     # adjective + noun in an oblique case agreeing with each other: "в деревне Старом Бузце"
     if inflect_nouns and len(words) == 2 and _adjective(words[0]):
@@ -306,6 +368,10 @@ class _Scan:
         j = i
         lowercase_name = False
         while j < self.n and j - i < max_words:
+            if (j > i and (self.toks[j].kind == "number" or self.low[j][:1].isdigit()) and j + 1 < self.n
+                    and self.is_word(j + 1) and self.toks[j + 1].lemma in _NUMBERED_UNITS):
+                j += 2  # "Героев 9-й дивизии", "Бойцов 9 Дивизии"
+                continue
             if not self.name_ok(j, strong, j == i, gender):
                 # initials inside a name: "Н. Гридино", "Б.Солдатское"
                 if (j > i and self.low[j] == "." and j + 1 < self.n and len(self.toks[j - 1].text) == 1
@@ -320,6 +386,9 @@ class _Scan:
             # a house number right after the name ends it: "Ленина 5"
             if self.toks[j].kind == "number" and j > i:
                 break
+            t = self.toks[j].text
+            if j > i and t.isupper() and len(t) > 2 and _common_noun(t) and not _adjective(t):
+                break  # "ПРОСПЕКТ КУЛАКОВА ЯМЫ": a common noun in capitals ends the name
             if j == i and self.toks[j].kind == "number" and self.ordinal_suffix(j):
                 j += 2
                 continue
@@ -385,6 +454,8 @@ class _Scan:
             return None
         if t.kind == "number" and self.ordinal_suffix(i):
             return None
+        if "-" in t.text and t.text.split("-", 1)[1].lower() in _ORDINAL_ENDINGS | {"ой", "ей", "м", "му", "ом"}:
+            return None  # "9-й", "2-ой" are ordinals
         num = t.text.upper()
         end = i + 1
         if not marked:
@@ -396,12 +467,21 @@ class _Scan:
                 and _LETTER_RE.fullmatch(self.toks[end].text) and not num[-1:].isalpha()):
             num += self.toks[end].text.upper()
             end += 1
+            if (end + 1 < self.n and self.low[end] == "/" and self.adjacent(end - 1, end) and self.adjacent(end, end + 1)
+                    and self.toks[end + 1].kind == "number"):
+                num += "/" + self.toks[end + 1].text  # "37б/2"
+                end += 2
+        elif (end < self.n and not self.adjacent(end - 1, end) and self.toks[end].kind == "word"
+              and self.low[end] in _SPACED_LETTERS and not num[-1:].isalpha()
+              and (end + 1 >= self.n or self.low[end + 1] != "." and (self.low[end] != "а" or not self.is_word(end + 1)))):
+            num += self.toks[end].text.upper()  # "15 а", "16 б"
+            end += 1
         elif (end + 1 < self.n and self.low[end] in ("/", "-") and self.adjacent(end - 1, end) and self.adjacent(end, end + 1)
               and self.toks[end + 1].kind == "number"):
             num += self.low[end] + self.toks[end + 1].text
             end += 2
-        if end < self.n and self.low[end] in _UNITS:
-            return None
+        if end < self.n and self.low[end] in _UNITS and num.isdigit() and not (marked and self.low[end] in _HOUSE_PARTS):
+            return None  # "5 подъезд", "10 лет"; not "7/1 подъезд 1"
         normal = f"дом {num}"
         # корпус / строение / литера
         k = end
@@ -410,7 +490,7 @@ class _Scan:
         if k < self.n and self.low[k] in _CORPUS:
             part = _CORPUS[self.low[k]]
             k2 = self.skip_dot(k + 1)
-            if k2 < self.n and (self.toks[k2].kind == "number" or (part == "литера" and len(self.toks[k2].text) == 1)):
+            if k2 < self.n and (self.toks[k2].kind == "number" or (part != "корпус" and len(self.toks[k2].text) == 1)):
                 if not (self.low[k] == "к" and self.toks[k2].kind != "number"):
                     normal += f" {part} {self.toks[k2].text.upper()}"
                     end = k2 + 1
@@ -420,18 +500,138 @@ class _Scan:
         toks, low, n = self.toks, self.low, self.n
         i = 0
         while i < n:
-            if self.used[i] or toks[i].kind != "word" and low[i] != "№":
+            if self.used[i] or toks[i].kind not in ("word", "number") and low[i] != "№":
                 i += 1
                 continue
             w = low[i]
+            if toks[i].kind != "word" or w[:1].isdigit():
+                nxt = self.number_house(i)
+                if nxt is not None:
+                    i = nxt
+                    continue
             nxt = self.marker(i, w)
             if nxt is None:
                 nxt = self.post_marker(i, w)
             if nxt is None:
                 nxt = self.house_marker(i, w)
+            if nxt is None and toks[i].lemma in _LANDMARKS:
+                nxt = self.landmark(i)
+            if nxt is None and w in _CROSSING:
+                nxt = self.crossing(i)
             if nxt is None:
                 nxt = self.unmarked(i, w)
             i = nxt if nxt is not None and nxt > i else i + 1
+
+    def number_house(self, i: int) -> int | None:
+        """'у 31 дома', 'в 11 доме': a number before the word 'дом' after a preposition."""
+        if (i + 1 < self.n and self.low[i + 1] in ("дома", "доме", "дом", "дому", "домом") and self.low[i].isdigit()
+                and int(self.low[i]) <= 999 and i > 0 and self.low[i - 1] in ("у", "в", "во", "около", "возле", "напротив", "к", "от", "до", "за")):
+            self.emit(i, i + 2, "house", f"дом {self.toks[i].text}")
+            return i + 2
+        return None
+
+    def landmark(self, i: int) -> int | None:
+        """'школы № 54', 'гимназии 4', 'дет.саду 85', 'детского сада №91' (a number of up to 3 digits)."""
+        canon = _LANDMARKS[self.toks[i].lemma]
+        a = i
+        if canon == "детский сад" and self.toks[i].lemma == "сад":
+            k = i - 1 if i > 0 and self.low[i - 1] != "." else i - 2
+            if k < 0 or not self.low[k].startswith("дет"):
+                return None  # a garden, not a kindergarten
+            a = k
+        j = i + 1
+        while j < self.n and self.low[j] in ("№", "№№", "n"):
+            j += 1
+        if j >= self.n or self.toks[j].kind != "number" or not self.low[j].isdigit() or len(self.low[j]) > 3:
+            return None
+        if j + 1 < self.n and self.low[j + 1] in _UNITS:
+            return None
+        self.emit(a, j + 1, "landmark", f"{canon} № {int(self.low[j])}")
+        return j + 1
+
+    def crossing(self, i: int) -> int | None:
+        """'на пересечении Гагарина и Пушкина', 'на углу Ленина и Мирной' (names without a type word)."""
+        j = i + 1
+        if j < self.n and self.low[j] in ("улиц", "улицы", "ул"):
+            return None  # typed: the markers handle it
+        found = []
+        while j < self.n and len(found) < 2:
+            if not (self.is_word(j) and self.is_cap(j)) or self.low[j] in _MARKERS or self.low[j] in _NOT_NAME:
+                break
+            end = self.take_name(j, False)
+            if end == j:
+                break
+            found.append((j, end))
+            j = end
+            if j < self.n and self.low[j] in ("и", ",") and len(found) < 2:
+                j += 1
+            else:
+                break
+        if len(found) != 2:
+            return None
+        if found[1][1] < self.n and self.low[found[1][1]] in _STREET:
+            found.pop()  # "углу Мыльникова и Майского б-ра": the type word's own rule takes the second name
+        for a, b in found:
+            self.emit(a, b, "street", f"улица {self.street_name(a, b)}")
+        return found[-1][1]
+
+    def street_name(self, a: int, b: int) -> str:
+        """Canonical name of an untyped street [a, b): a feminine adjective goes to the nominative."""
+        words = self.words(a, b)
+        if len(words) == 1 and (genders := _adjective(words[0])) and "femn" in genders:
+            return _inflect_adjective(words[0], "femn") or _cap(words[0])
+        return " ".join(x if x[:1].isdigit() else _cap(x) for x in words)
+
+    def noun_phrase_goes_on(self, j: int) -> bool:
+        """Token j is a lower-case noun or adjective: the name before it modifies it ("Курские электрические сети")."""
+        return (j < self.n and self.is_word(j) and not self.is_cap(j)
+                and any(p.tag.POS in ("NOUN", "ADJF") for p in morph.parse(self.low[j])[:1]))
+
+    def list_name(self, i: int) -> bool:
+        """Is token i the next name of a street list: a capitalized surname in the genitive («Чернышевского»)?"""
+        if not (self.is_word(i) and self.is_cap(i)) or self.low[i] in _NOT_NAME or self.low[i] in _MARKERS:
+            return False
+        if i + 1 < self.n and (self.low[i + 1] in _STREET or self.toks[i + 1].kind == "word" and self.is_cap(i + 1)):
+            return False  # "ул. Ленина и Мирной улицы" is the type word's; "и Иван Петров" a person
+        if i + 1 < self.n and self.is_word(i + 1) and self.low[i + 1] not in ("и", "или", "д", "дом"):
+            return False  # a list item ends at punctuation, "и", a number: "ул. Ленина, Петрова сказала" is a person
+        if self.region.streets_named(self.toks[i].text):
+            return True
+        parses = morph.parse(self.low[i])
+        return bool(parses) and parses[0].tag.case == "gent" and "Surn" in parses[0].tag
+
+    def known_street(self, i: int) -> tuple[int, str] | None:
+        """A street of the pack written without a type word, starting at token i: (end, normal)."""
+        t = self.toks[i]
+        if t.kind != "word":
+            return None
+        keys = self.region.street_keys(t.lemma)
+        if not keys and self.low[i].endswith(("ой", "ей", "ую")) and self.is_cap(i):  # "на Литейной": a noun's lemma
+            adj = _inflect_adjective(t.text, "femn")
+            keys = self.region.street_keys(morph.lemma(adj)) if adj else ()
+            keys = tuple(k for k in keys if len(k) == 1)
+        if not keys or (not self.is_cap(i) and not self.lower_doc and not _name_like(self.low[i])):
+            return None  # lower case only for words no dictionary knows as common ones ("на дериглазова")
+        for key in keys:
+            if len(key[0]) == 1 and not (i + 1 < self.n and self.low[i + 1] == "."):
+                continue  # "К. Маркса" needs its dot
+            j, k = i + 1, 1
+            while k < len(key) and j < self.n:
+                if self.low[j] in (".", "-") and j > i:
+                    j += 1
+                    continue
+                lem = self.toks[j].lemma
+                if lem != key[k] and not (lem[:1].isdigit() and lem.split("-")[0] == key[k].split("-")[0]):
+                    break
+                j += 1
+                k += 1
+            if k == len(key):
+                st = self.region.streets_named(" ".join(key))
+                st = st or self.region.streets_named(self.doc.clean[t.start:self.toks[j - 1].stop])
+                if not st:
+                    continue
+                return j, f"{st[0].type} {st[0].name}"
+        return None
 
     def marker(self, i: int, w: str) -> int | None:
         """'ул. Союзная', 'д. Старый Бузец', 'г. Курск', 'СНТ «Березка»'."""
@@ -441,6 +641,14 @@ class _Scan:
         kind, canon, gender, strong = info
         j = i + 1
         dotted = j < self.n and self.low[j] == "."
+        if w in ("г", "гг") and i > 0 and self.toks[i - 1].kind == "number":
+            return None  # "07.06.2021г.Филиал": the year, not a city
+        if (len(w) == 1 and i >= 2 and self.low[i - 1] == "." and len(self.low[i - 2]) == 1 and self.is_word(i - 2)
+                and self.adjacent(i - 2, i - 1)):
+            return None  # the second letter of "и т.д.", "А.Д. Петров"
+        if kind != "street" and j + dotted < self.n and self.toks[j + dotted].kind == "number" and not self.ordinal_suffix(j + dotted):
+            if not self.low[j + dotted].isdigit() or w in ("п", "пос", "с"):
+                return None  # "п. 6.2.4 ГОСТ", "с. 15"
         sentence_end = dotted and w not in _ABBREVIATIONS  # "улице. Без ..." ends a sentence
         if dotted and not sentence_end:
             if (len(w) == 1 and self.is_cap(i) and j + 2 < self.n and len(self.toks[j + 1].text) == 1
@@ -483,9 +691,18 @@ class _Scan:
                     self.emit(i, end, "settlement", f"{canon if canon != 'микрорайон' or not stype else stype} {canonical}")
                 return end
         end = j if sentence_end else self.take_name(j, strong or w in _NEEDS_DOT and dotted, gender)
+        if (end == j and not sentence_end and kind == "street" and j + 1 < self.n and self.is_word(j)
+                and self.low[j] not in _NOT_NAME and self.low[j] not in _MARKERS and self.house_at(j + 1, marked=False)):
+            end = j + 1  # "пр.победы 25": a lower-case name with a house number after it
+        if (end == j and not sentence_end and kind == "settlement" and dotted and len(w) == 1 and j < self.n
+                and self.is_word(j) and self.low[j] not in _NOT_NAME and _unknown_word(self.low[j])):
+            end = j + 1  # "с.будище": an unknown lower-case word after a dotted settlement abbreviation
         if end == j:
             # "Союзной улице": the name precedes the type word
-            if kind == "street" and i > 0 and not self.used[i - 1] and self.is_word(i - 1) and self.is_cap(i - 1):
+            lower_ok = i + 1 < self.n and self.house_at(i + 1, marked=False) is not None  # "магистральный проезд 16б"
+            initial = i == 1 or i > 1 and self.low[i - 2] in (".", "!", "?", "\n")  # "Отвратительный проезд ..."
+            if (kind == "street" and i > 0 and not self.used[i - 1] and self.is_word(i - 1)
+                    and (self.is_cap(i - 1) and (not initial or self.region.streets_named(self.toks[i - 1].text)) or lower_ok)):
                 genders = _adjective(toks_text := self.toks[i - 1].text)
                 if genders and gender in genders and self.low[i - 1] not in _NOT_NAME:
                     name = _inflect_adjective(toks_text, gender) or _cap(toks_text)
@@ -494,7 +711,17 @@ class _Scan:
                         a -= 1  # "7-му Промышленному переулку"
                         name = f"{_ordinal(self.low[a], gender)} {name}"
                     self.emit(a, i + 1, "street", f"{canon} {name}")
+                    house = self.house_at(i + 1, marked=False)
+                    if house is not None:
+                        self.emit(i + 1, house[0], "house", house[1])
+                        return self.more_houses(house[0])
                     return i + 1
+            # "по 40-му переулку", "2-й проезд": an ordinal alone names a lane
+            if (kind == "street" and canon in ("переулок", "проезд", "тупик") and i > 0 and not self.used[i - 1]
+                    and self.low[i - 1][:1].isdigit() and "-" in self.low[i - 1]
+                    and self.low[i - 1].split("-", 1)[1] in _ORDINAL_ENDINGS | {"ой", "му", "м", "ом"}):
+                self.emit(i - 1, i + 1, "street", f"{canon} {_ordinal(self.low[i - 1], gender)}")
+                return i + 1
             return None
         if quote is not None and end < self.n and self.low[end] in ("»", '"', "`", "'", "”", "“"):
             end_span = end + 1
@@ -517,6 +744,20 @@ class _Scan:
         if canon == "СНТ":
             name = " ".join(words)
         self.emit(i, end_span, kind, f"{canon} {name}")
+        if w in _PLURAL_STREET:  # "между улицами Пионеров и Нижняя Луговая"
+            k = end_span
+            while k + 1 < self.n and self.low[k] in ("и", ",") and self.is_word(k + 1) and self.is_cap(k + 1):
+                e = self.take_name(k + 1, False)
+                if e == k + 1:
+                    break
+                self.emit(k + 1, e, "street", f"улица {self.street_name(k + 1, e)}")
+                k = e
+            return k
+        # a list of names after a singular type word: "на ул.Глинко, Чернышевского"
+        if kind == "street" and end_span + 1 < self.n and self.low[end_span] in (",", "и") and self.list_name(end_span + 1):
+            e = self.take_name(end_span + 1, False, max_words=2)
+            self.emit(end_span + 1, e, "street", f"{canon} {self.street_name(end_span + 1, e)}")
+            return e
         # a house number right after a street: "ул. Ленина 5", "ул. Ленина, д. 5"
         if kind == "street":
             k = end_span
@@ -527,7 +768,7 @@ class _Scan:
             house = self.house_at(k, marked=False)
             if house is not None:
                 self.emit(k, house[0], "house", house[1])
-                return house[0]
+                return self.more_houses(house[0])
         return end_span
 
     def post_marker(self, i: int, w: str) -> int | None:
@@ -554,7 +795,10 @@ class _Scan:
         district = self.region.district(text, "district")
         if what == "okrug":
             if okrug is None:
-                return None
+                if district is None:
+                    return None
+                self.emit(i, end, "district", district.name)  # "Льговский муниципальный округ"
+                return end
             self.emit(i, end, "city_okrug", okrug.name)
             return end
         if district is not None:
@@ -570,8 +814,8 @@ class _Scan:
 
     def house_marker(self, i: int, w: str) -> int | None:
         """'д. 19Д', 'дом № 24', 'дома 5 корп. 2'."""
-        if w not in _HOUSE or w == "№":
-            return None
+        if w not in _HOUSE or (w == "№" and not (i > 0 and self.used[i - 1])):
+            return None  # a bare "№" only right after a street: "ул. Ленина №10-а"
         j = self.skip_dot(i + 1)
         house = self.house_at(j, marked=True)
         if house is None:
@@ -579,12 +823,29 @@ class _Scan:
         if w in ("д",) and self.toks[j].kind != "number" and self.low[j] != "№" and not self.toks[j].text[:1].isdigit():
             return None
         self.emit(i, house[0], "house", house[1])
-        return house[0]
+        return self.more_houses(house[0])
+
+    def more_houses(self, k: int) -> int:
+        """Further house numbers of a list: "дома №7, №10", "50, 50а, 50б", "домов 6, 8 и 10"."""
+        while k + 1 < self.n and self.low[k] in (",", "и"):
+            j = k + 1
+            if j < self.n and self.low[j] in ("д", "дом"):
+                j = self.skip_dot(j + 1)
+            house = self.house_at(j, marked=False)
+            if house is None or (self.toks[j].kind != "number" and self.low[j] != "№" and not self.low[j][:1].isdigit()):
+                break
+            self.emit(k + 1, house[0], "house", house[1])
+            k = house[0]
+        return k
 
     def unmarked(self, i: int, w: str) -> int | None:
         """Names without a type word: gazetteer places ('в Курске'), 'Орловская 12', 'на Союзной'."""
         t = self.toks[i]
         gz = self.gazetteer(i)
+        if gz is not None and gz[0] < self.n and _STREET.get(self.low[gz[0]], ("",))[0] == "street":
+            gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
+        if gz is not None and gz[0] < self.n and self.low[gz[0]] in ("обл", "области", "область", "обл."):
+            gz = None  # "Курск обл водоканал": the region, not the city
         if gz is not None:
             end, gkind, canonical, strict = gz
             if strict:
@@ -600,6 +861,43 @@ class _Scan:
                 stype = self.region.settlement_type(canonical) or "посёлок"
                 self.emit(i, end, "settlement", f"{stype} {canonical}")
             return end
+        prev = self.low[i - 1] if i > 0 else ""
+        street = self.known_street(i)
+        if street is not None:
+            end, normal = street
+            k = end + 1 if end < self.n and self.low[end] == "," else end
+            house = self.house_at(k, marked=False) if k < self.n and self.toks[k].kind == "number" else None
+            listed = (bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] in (i - 1, i - 2) and prev in ("и", ",")
+                      and not self.noun_phrase_goes_on(end))
+            one_common = end == i + 1 and _common_noun(t.text)
+            noun_next = end == i + 1 and end < self.n and self.is_word(end) and not self.is_cap(end) and any(
+                p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
+            if house is not None or (self.low[end:end + 1] and self.low[end] in _HOUSE and self.house_at(self.skip_dot(end + 1), True)):
+                self.emit(i, end, "street", normal)
+                if house is not None:
+                    self.emit(k, house[0], "house", house[1])
+                    return self.more_houses(house[0])
+                return end
+            if (prev in _STREET_PREP or prev in _ADDRESS_WORDS or prev == ":" or listed) and not one_common and not noun_next:
+                self.emit(i, end, "street", normal)
+                return end
+        if ((prev in _ADDRESS_WORDS or prev == ":" and i > 1 and self.low[i - 2] in _ADDRESS_WORDS)
+                and (self.is_cap(i) or i + 1 < self.n and self.toks[i + 1].kind == "number") and t.kind == "word"
+                and w not in _NOT_NAME and w not in _MARKERS and w not in _HOUSE):
+            end = self.take_name(i, False, max_words=3)
+            k = end + 1 if end < self.n and self.low[end] == "," else end
+            if end > i and k < self.n and (self.house_at(k, marked=False) and self.toks[k].kind == "number"
+                                           or self.low[k] in ("д", "дом")):
+                self.emit(i, end, "street", f"улица {self.street_name(i, end)}")  # "по адресу Клыкова д 4"
+                house = self.house_at(k, marked=False)
+                if house is not None:
+                    self.emit(k, house[0], "house", house[1])
+                    return self.more_houses(house[0])
+                return end
+        if prev in ("в", "во", "до", "из", "под", "около", "возле", "за") and self.is_cap(i) and not t.text.isupper():
+            village = self.village(i)
+            if village is not None:
+                return village
         if not self.is_cap(i) and not self.lower_doc:
             return None
         genders = _adjective(t.text)
@@ -631,6 +929,38 @@ class _Scan:
                 self.emit(i, i + 1, "street", f"улица {name}")
                 return i + 1
         return None
+
+    def village(self, i: int) -> int | None:
+        """A settlement the pack does not know, after a place preposition: 'до Ивановки', 'в Верхних Лугах'."""
+        t = self.toks[i]
+        if t.kind != "word" or "-" in t.text and t.text[:1].isdigit():
+            return None
+        nxt = i + 1
+        two = (nxt < self.n and self.is_word(nxt) and self.is_cap(nxt) and self.adjacent_words(i, nxt)
+               and _adjective(t.text) and not _adjective(self.toks[nxt].text) and not self.toks[nxt].text.isupper()
+               and self.toks[nxt].lemma not in _NOT_VILLAGE and self.low[nxt] not in _POST and self.low[nxt] not in _MARKERS)
+        if two:
+            if any("Surn" in p.tag or "Name" in p.tag for p in morph.parse(self.low[nxt])[:1]):
+                return None
+            self.emit(i, nxt + 1, "settlement", f"населённый пункт {_nominative(t.text)} {_nominative(self.toks[nxt].text)}")
+            return nxt + 1
+        lemma = t.lemma
+        if len(lemma) < 5 or not lemma.endswith(_VILLAGE_SUFFIXES[:7]) or lemma in _NOT_VILLAGE:
+            return None
+        if nxt < self.n and self.is_word(nxt) and self.is_cap(nxt):
+            return None  # "в Ивановке Петровой ..." or an organisation name: not sure
+        parses = morph.parse(self.low[i])
+        if parses and any(g in parses[0].tag for g in ("Surn", "Name", "Patr")):
+            return None
+        if parses and parses[0].tag.POS not in ("NOUN", None) and "Geox" not in parses[0].tag:
+            return None
+        self.emit(i, i + 1, "settlement", f"населённый пункт {_nominative(t.text)}")
+        return i + 1
+
+    def adjacent_words(self, i: int, j: int) -> bool:
+        """Tokens i and j are separated by spaces only (no newline, no punctuation)."""
+        gap = self.doc.clean[self.toks[i].stop:self.toks[j].start]
+        return j == i + 1 and gap.strip() == "" and "\n" not in gap
 
     def result(self) -> list[Location]:
         doc = self.doc

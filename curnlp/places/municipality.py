@@ -14,6 +14,9 @@ __all__ = ["MunicipalityMatch", "resolve_municipality"]
 W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
 W_CITY = 0.9          # "город Льгов", "в Курске"
 W_SETTLEMENT = 0.8    # a village whose district the pack knows
+W_STREET = 0.6       # a street the pack ties to one municipality (mined from an archive, or curated)
+W_LANDMARK = 0.5     # a numbered school/kindergarten only one municipality of the pack has ("школа № 54")
+REPEAT = 0.05        # share of a repeated mention's weight: a tie-breaker, never more than a stronger kind of evidence
 W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
@@ -39,8 +42,10 @@ class MunicipalityMatch:
                 "parent": self.parent, "confidence": self.confidence, "evidence": list(self.evidence)}
 
 
-_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ")
-_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ")
+_TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок ", "хутор ", "слобода ", "микрорайон ", "СНТ ",
+                  "населённый пункт ")
+_RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ", "населённый пункт ")
+_STREET_TYPES = ("улица ", "проспект ", "переулок ", "проезд ", "шоссе ", "бульвар ", "площадь ", "набережная ", "тупик ")
 
 
 def _strip_type(normal: str) -> str:
@@ -69,6 +74,18 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
             munis = {s.municipality for s in found}
             share = W_SETTLEMENT / len(munis)
             return [(mid, share) for mid in sorted(munis)]
+    if kind == "landmark":
+        what, _, number = loc.normal.rpartition(" № ")
+        found = [m.id for m in region.municipalities.values()
+                 if what in m.numbered_landmarks and number.isdigit() and int(number) >= m.numbered_landmarks[what]]
+        return [(found[0], W_LANDMARK)] if len(found) == 1 else []
+    if kind == "street":
+        stype = next((p for p in _STREET_TYPES if loc.normal.startswith(p)), "")
+        name = loc.normal[len(stype):]
+        # «ул. Дружбы» is not «проспект Дружбы»: the type must agree
+        munis = {s.municipality for s in region.streets_named(name) if s.type == stype.strip()}
+        if len(munis) == 1 and None not in munis:
+            return [(munis.pop(), W_STREET)]
     return []
 
 
@@ -79,8 +96,12 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     town (0.9) > a settlement whose municipality the pack knows (0.8, split when the
     name is ambiguous). A vote for a city also supports the inner okrug or town inside it
     that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
-    With no such evidence, streets or houses resolve to the pack's default city (Kursk)
-    with low confidence (0.35). Ties go to the earliest mention.
+    A numbered landmark that only one municipality has (``numbered_landmarks`` in the pack:
+    in Kursk, schools from № 15 and kindergartens from № 40) votes 0.5. A street the pack
+    ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
+    such evidence, streets or houses resolve to the pack's default city (Kursk) with low
+    confidence (0.35), unless the message names a village the pack does not know (then its
+    municipality is unknown: None). Ties go to the earliest mention.
 
     ``confidence`` = the winner's strongest evidence weight x its share of all votes.
 
@@ -100,12 +121,16 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     best_weight: dict[str, float] = {}
     first: dict[str, int] = {}
     evidence: dict[str, list[str]] = {}
+    votes: dict[str, list[float]] = {}
     for i, loc in enumerate(locs):
         for mid, w in _votes(loc, reg):
-            scores[mid] = scores.get(mid, 0.0) + w
+            votes.setdefault(mid, []).append(w)
             best_weight[mid] = max(best_weight.get(mid, 0.0), w)
             first.setdefault(mid, i)
             evidence.setdefault(mid, []).append(loc.text)
+    for mid, ws in votes.items():  # the strongest mention counts in full, repeats 5%
+        ws.sort(reverse=True)
+        scores[mid] = ws[0] + REPEAT * sum(ws[1:])
     rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
     if not scores:
         if not rural and any(loc.kind in ("street", "house") for loc in locs):

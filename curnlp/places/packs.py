@@ -24,13 +24,16 @@ from typing import Any, Iterable, Mapping
 from ..errors import CorpusError, InvalidInput, describe
 
 __all__ = [
-    "Region", "Municipality", "Settlement", "RegionPackError", "load_region", "name_key", "FORMAT",
+    "Region", "Municipality", "Settlement", "Street", "RegionPackError", "load_region", "name_key", "FORMAT",
 ]
 
 #: The pack format this version reads.
 FORMAT = "curnlp-region/1"
 MUNICIPALITY_KINDS = ("city", "city_okrug", "urban_okrug", "district")
 SETTLEMENT_TYPES = ("город", "село", "деревня", "посёлок", "хутор", "слобода", "микрорайон", "СНТ")
+STREET_TYPES = ("улица", "проспект", "переулок", "проезд", "шоссе", "бульвар", "площадь", "набережная", "тупик")
+#: where a pack entry comes from: written by a person, or mined from an archive by learn_pack
+ENTRY_SOURCES = ("curated", "mined")
 
 
 
@@ -64,6 +67,8 @@ class Municipality:
     variants: tuple[str, ...] = ()  # names of the place itself ("Курск") for unmarked matching
     strict: bool = False            # match the name only after a type word ("г.", "город")
     default_for_streets: bool = False
+    #: numbered landmarks that only this municipality has: {"школа": 15} = a school numbered 15 or more
+    numbered_landmarks: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,20 @@ class Settlement:
     variants: tuple[str, ...] = ()
     strict: bool = False
     district_centre: bool = False
+    source: str = "curated"
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Street:
+    """A street of the region: ``municipality`` is the id responsible for it, or None when the
+    name is shared by several municipalities (still known as a street for extraction)."""
+
+    name: str
+    type: str
+    municipality: str | None
+    source: str = "curated"
+    count: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,12 +111,15 @@ class Region:
     source: str
     #: human-readable names of topic-group codes (``"0"`` -> ``"Дороги и дорожное хозяйство"``)
     groups: Mapping[str, str] = field(default_factory=dict)
+    streets: tuple[Street, ...] = ()
     # indexes (built in load)
     _by_adjective: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
     _cities: Mapping[tuple[str, ...], tuple[str, ...]] = field(repr=False, default_factory=dict)
     _settlements: Mapping[tuple[str, ...], tuple[Settlement, ...]] = field(repr=False, default_factory=dict)
     _surface: Mapping[str, tuple[tuple[tuple[str, ...], str, str, bool], ...]] = field(repr=False, default_factory=dict)
     _admins: Mapping[tuple[str, ...], str] = field(repr=False, default_factory=dict)
+    _streets: Mapping[tuple[str, ...], tuple[Street, ...]] = field(repr=False, default_factory=dict)
+    _street_surface: Mapping[str, tuple[tuple[str, ...], ...]] = field(repr=False, default_factory=dict)
 
     # -- lookups -------------------------------------------------------------
     def district(self, adjective: str, kind: str = "district") -> Municipality | None:
@@ -126,6 +148,14 @@ class Region:
         ``kind`` is ``city`` or ``settlement``; used by the extractor for names without a type word.
         """
         return self._surface.get(first_lemma, ())
+
+    def streets_named(self, name: str) -> tuple[Street, ...]:
+        """Streets of the pack called ``name`` (any case form, without the type word)."""
+        return self._streets.get(name_key(name), ())
+
+    def street_keys(self, first_lemma: str) -> tuple[tuple[str, ...], ...]:
+        """Keys of street names starting with ``first_lemma``, longest first (for the extractor)."""
+        return self._street_surface.get(first_lemma, ())
 
     def by_administration(self, agency: str) -> Municipality | None:
         """The municipality whose administration is ``agency`` ("Администрация г. Обояни" works too)."""
@@ -265,27 +295,29 @@ def _parse_pack(text: str, source: str) -> Region:
             id=mid, name=_req(m, "name", where), kind=kind, administration=_req(m, "administration", where),
             parent=m.get("parent"), adjective=adjective, centre=m.get("centre"),
             variants=_str_list(m, "variants", where), strict=bool(m.get("strict", False)),
-            default_for_streets=bool(m.get("default_for_streets", False)))
+            default_for_streets=bool(m.get("default_for_streets", False)),
+            numbered_landmarks=_landmarks(m, where))
     for m in munis.values():
         if m.parent is not None and m.parent not in munis:
             raise RegionPackError(f"{source}: municipality {m.id!r} has unknown parent {m.parent!r}")
     settlements = []
-    raw_sets = data.get("settlements", [])
-    if not isinstance(raw_sets, list):
-        raise RegionPackError(f"{source}: field 'settlements' must be a list")
-    for i, s in enumerate(raw_sets):
-        where = f"{source}: settlements[{i}]"
-        if not isinstance(s, dict):
-            raise RegionPackError(f"{where} must be an object")
-        stype = _req(s, "type", where)
-        if stype not in SETTLEMENT_TYPES:
-            raise RegionPackError(f"{where}: type {stype!r} is not one of {SETTLEMENT_TYPES}")
+    for where, s in _objects(data, "settlements", source):
+        stype = _typed(s, where, SETTLEMENT_TYPES)
         muni = _req(s, "municipality", where)
         if muni not in munis:
             raise RegionPackError(f"{where}: unknown municipality {muni!r}")
         settlements.append(Settlement(
             name=_req(s, "name", where), type=stype, municipality=muni, variants=_str_list(s, "variants", where),
-            strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False))))
+            strict=bool(s.get("strict", False)), district_centre=bool(s.get("district_centre", False)),
+            source=_source(s, where), count=_count(s, where)))
+    streets = []
+    for where, s in _objects(data, "streets", source):
+        stype = _typed(s, where, STREET_TYPES)
+        muni = s.get("municipality")
+        if muni is not None and muni not in munis:
+            raise RegionPackError(f"{where}: unknown municipality {muni!r}")
+        streets.append(Street(name=_req(s, "name", where), type=stype, municipality=muni,
+                              source=_source(s, where), count=_count(s, where)))
 
     by_adj: dict[tuple[str, str], str] = {}
     cities: dict[tuple[str, ...], list[str]] = {}
@@ -316,6 +348,13 @@ def _parse_pack(text: str, source: str) -> Region:
             key = name_key(variant)
             sets.setdefault(key, []).append(s)
             add_surface(key, "settlement", s.name, s.strict)
+    street_index: dict[tuple[str, ...], list[Street]] = {}
+    street_surface: dict[str, set[tuple[str, ...]]] = {}
+    for st in streets:
+        key = name_key(st.name)
+        if key:
+            street_index.setdefault(key, []).append(st)
+            street_surface.setdefault(key[0], set()).add(key)
     region_adj = region_obj.get("adjective", "")
     groups = data.get("groups", {})
     if not isinstance(groups, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
@@ -330,4 +369,47 @@ def _parse_pack(text: str, source: str) -> Region:
         _cities={k: tuple(v) for k, v in cities.items()},
         _settlements={k: tuple(v) for k, v in sets.items()},
         _surface={k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in surface.items()},
-        _admins=admins)
+        _admins=admins, streets=tuple(streets),
+        _streets={k: tuple(v) for k, v in street_index.items()},
+        _street_surface={k: tuple(sorted(v, key=lambda e: (-len(e), e))) for k, v in street_surface.items()})
+
+
+def _objects(data: Mapping, key: str, source: str) -> Iterable[tuple[str, Mapping]]:
+    """(where, object) for each item of an optional list of objects ``data[key]``."""
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise RegionPackError(f"{source}: field {key!r} must be a list")
+    for i, obj in enumerate(raw):
+        where = f"{source}: {key}[{i}]"
+        if not isinstance(obj, dict):
+            raise RegionPackError(f"{where} must be an object")
+        yield where, obj
+
+
+def _typed(obj: Mapping, where: str, types: tuple[str, ...]) -> str:
+    value = _req(obj, "type", where)
+    if value not in types:
+        raise RegionPackError(f"{where}: type {value!r} is not one of {types}")
+    return value
+
+
+def _landmarks(obj: Mapping, where: str) -> dict[str, int]:
+    value = obj.get("numbered_landmarks", {})
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                              and v > 0 for k, v in value.items()):
+        raise RegionPackError(f"{where}: 'numbered_landmarks' must map a landmark kind to a positive int")
+    return dict(value)
+
+
+def _source(obj: Mapping, where: str) -> str:
+    value = obj.get("source", "curated")
+    if value not in ENTRY_SOURCES:
+        raise RegionPackError(f"{where}: source {value!r} is not one of {ENTRY_SOURCES}")
+    return value
+
+
+def _count(obj: Mapping, where: str) -> int:
+    value = obj.get("count", 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RegionPackError(f"{where}: count must be a non-negative integer, got {value!r}")
+    return value
