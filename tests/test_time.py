@@ -196,3 +196,27 @@ def test_recalibration_lowers_confidence_but_keeps_the_decisions(router):
         assert any(a.agency.confidence < b.agency.confidence for a, b in zip(after, before))
     finally:
         clf.recalibration_ = saved
+
+
+def test_cli_train_and_evaluate_with_a_time_column(tmp_path, capsys):
+    from curnlp import cli
+    data = archive(date_format="%d.%m.%Y %H:%M")
+    path = tmp_path / "archive.csv"
+    data.to_csv(path, sep=";", index=False, encoding="cp1251")
+    out = tmp_path / "bundle"
+    assert cli.main(["train", str(path), "--text-column", "Текст обращения", "--agency-column", "Исполнитель",
+                     "--time-column", "дата", "--folds", "0", "-o", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "forward-in-time accuracy" in err and "period " in err
+    loaded = curnlp.load(out, warm_up=False)
+    assert loaded.manifest["time"]["column"] == "Дата"
+    assert loaded.route(ROAD_MESSAGE, time="10.02.2021").agency.label == UMBRELLA
+    html = tmp_path / "report.html"
+    assert cli.main(["evaluate", str(out), str(path), "--text-column", "Текст обращения", "--agency-column",
+                     "Исполнитель", "--time-column", "Дата", "--html", str(html), "--quiet"]) == 0
+    assert "labels over time" in html.read_text(encoding="utf-8")
+    data.loc[5, "Дата"] = "31.13.2021"
+    data.to_csv(path, sep=";", index=False, encoding="cp1251")
+    assert cli.main(["train", str(path), "--text-column", "Текст обращения", "--agency-column", "Исполнитель",
+                     "--time-column", "Дата", "--folds", "0", "-o", str(out), "--quiet"]) == 1
+    assert "row 6 ('31.13.2021')" in capsys.readouterr().err
