@@ -1,8 +1,7 @@
 """curnlp.batch: streaming scoring of archives, every row kept, resume after kill -9, jobs.
 
-The archives are generated here from hand-written Russian messages (no corpus rows) with
-messy markup and bad rows mixed in; a small bundle is trained once per session on them.
-``tests/test_report.py`` and ``tests/test_dask.py`` reuse these helpers.
+The archives are generated from hand-written Russian messages (no corpus rows) with messy
+markup and bad rows mixed in; the helpers and the session bundle are in ``conftest.py``.
 """
 from __future__ import annotations
 
@@ -22,105 +21,11 @@ import pytest
 from curnlp import batch
 from curnlp.batch import CHECKPOINT_SUFFIX, OUTPUT_COLUMNS, Summary, score_file
 from curnlp.errors import CorpusError, InvalidInput
+from curnlp.io import PartsWriter, StreamWriter
 from curnlp.corpus import sniff_delimiter
 
-REPO = Path(__file__).resolve().parent.parent
-
-# --- messages written for these tests: (template, topic, group, agency) ------------------
-ROADS = ("Комитет дорожного хозяйства города Курска", "Дороги")
-LIGHT = ("Комитет ЖКХ города Курска", "ЖКХ")
-WASTE = ("Региональный оператор по обращению с ТКО", "Экология")
-HEAT = ("Управляющая компания", "ЖКХ")
-BUS = ("Комитет транспорта Курской области", "Транспорт")
-TEMPLATES = [
-    ("Огромная яма на дороге по {street}, машины ломают подвеску", "Ямы на дорогах", ROADS),
-    ("<p>На {street}&nbsp;разбит асфальт, ямы по колено!!!</p>", "Ямы на дорогах", ROADS),
-    ("ЯМЫ НА ДОРОГЕ {street} УЖЕ ГОД НИКТО НЕ РЕМОНТИРУЕТ", "Ямы на дорогах", ROADS),
-    ("'Дорогу на {street} размыло, ямы и лужи, пройти невозможно 😡", "Ямы на дорогах", ROADS),
-    ("Не горят фонари на {street}, вечером темно и страшно", "Уличное освещение", LIGHT),
-    ("[club123|Администрация Курска], когда включат освещение на {street}? фанари не работают", "Уличное освещение", LIGHT),
-    ("Уличное освещение не работает у дома на {street}<br>Дети ходят в темноте", "Уличное освещение", LIGHT),
-    ("Не вывозят мусор с контейнерной площадки на {street}, баки переполнены 🤢", "Вывоз мусора", WASTE),
-    ("мусор не вывозят уже неделю {street} контейнеры полные вонь", "Вывоз мусора", WASTE),
-    ("<div>Свалка мусора возле площадки на {street}, региональный оператор не вывозит</div>", "Вывоз мусора", WASTE),
-    ("В квартире холодные батареи, отопление не работает, {street}", "Отопление", HEAT),
-    ("Нет отопления в доме на {street}, в квартире +14, дети болеют!", "Отопление", HEAT),
-    ("ХОЛОДНО В КВАРТИРЕ, БАТАРЕИ ЧУТЬ ТЕПЛЫЕ, {street}", "Отопление", HEAT),
-    ("Автобус 41 не ходит по расписанию, на остановке на {street} ждем по часу", "Общественный транспорт", BUS),
-    ("маршрутка не пришла, водитель автобуса хамит, остановка {street}", "Общественный транспорт", BUS),
-    ("Отменили автобусный рейс, как добираться до работы с {street}?", "Общественный транспорт", BUS),
-]
-STREETS = ["ул. Ленина, д. 5", "улице Союзной 71б", "пр-т Победы 14", "ул. Карла Маркса", "ул союзная 27а",
-           "ул. Школьной в Железногорске", "пр. Дружбы в Курчатове", "ул. Мира с. Верхнее Гуторово"]
-BAD_TEXTS = ["", "   ", "!!! ??? ...", "😡😡😡"]
-
-
-def messages(n: int, *, start: int = 0) -> list[tuple[str, str, str, str]]:
-    """``n`` generated (text, topic, group, agency) rows, deterministic."""
-    out = []
-    for i in range(start, start + n):
-        template, topic, (agency, group) = TEMPLATES[i % len(TEMPLATES)]
-        out.append((template.format(street=STREETS[(i // len(TEMPLATES)) % len(STREETS)]), topic, group, agency))
-    return out
-
-
-def archive_rows(n: int) -> list[dict]:
-    """``n`` rows for an input archive: id, date, text; every 7th row a bad one (empty / no words)."""
-    rows = []
-    for i, (text, *_rest) in enumerate(messages(n)):
-        if i % 7 == 3:
-            text = BAD_TEXTS[(i // 7) % len(BAD_TEXTS)]
-        rows.append({"id": str(1000 + i), "Дата": f"{1 + i % 28:02d}.{1 + (i // 28) % 12:02d}.2023",
-                     "Текст обращения": text})
-    return rows
-
-
-def write_csv(path: Path, rows: list[dict], *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def train_bundle(directory: Path) -> Path:
-    """Train a small bundle on the generated messages and save it to ``directory``."""
-    import curnlp
-    data = pd.DataFrame(messages(160), columns=["text", "topic", "group", "agency"])
-    trained = curnlp.train(data, text="text", topic="topic", group="group", agency="agency")
-    router = trained if hasattr(trained, "save") else getattr(trained, "router")
-    return Path(router.save(directory))
-
-
-@pytest.fixture(scope="session")
-def bundle_path(tmp_path_factory) -> Path:
-    # one training per session even when other test modules import this fixture
-    path = tmp_path_factory.getbasetemp() / "curnlp-batch-bundle"
-    if not (path / "manifest.json").exists():
-        train_bundle(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def fast_router(bundle_path):
-    from curnlp.router import Router
-    return Router.load(bundle_path, entities=False)
-
-
-def read_scored_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                       sep=sniff_delimiter(path.read_text(encoding="utf-8-sig")[:5000]))
-
-
-def run_cli(args: list[str], **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
-    """``python -m curnlp ARGS`` in a subprocess; ``popen=True`` returns the running process."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "curnlp", *args]
-    if kwargs.pop("popen", False):
-        return subprocess.Popen(command, env=env, cwd=REPO, **kwargs)
-    return subprocess.run(command, env=env, cwd=REPO, capture_output=True, **kwargs)
-
+from conftest import (BAD_TEXTS, REPO, STREETS, TEMPLATES, archive_rows, messages, read_scored_csv,  # noqa: F401
+                      bundle_path, run_cli, train_bundle, write_csv)  # bundle_path: test_report imports it from here
 
 # --- every row survives, in order, in every format ------------------------------------------
 
@@ -398,7 +303,7 @@ def test_resume_other_formats_from_a_checkpoint(tmp_path, fast_router, fmt, monk
     reference, out = tmp_path / f"ref.{fmt}", tmp_path / f"out.{fmt}"
     score_file(src, reference, router=fast_router, chunk_size=10, progress=False)
 
-    real = batch._StreamWriter.write if fmt == "jsonl" else batch._PartsWriter.write
+    real = StreamWriter.write if fmt == "jsonl" else PartsWriter.write
     calls = {"n": 0}
 
     def dying_write(self, *a, **k):  # the process "dies" while writing the 4th chunk
@@ -407,7 +312,7 @@ def test_resume_other_formats_from_a_checkpoint(tmp_path, fast_router, fmt, monk
             raise KeyboardInterrupt
         return real(self, *a, **k)
 
-    monkeypatch.setattr(batch._StreamWriter if fmt == "jsonl" else batch._PartsWriter, "write", dying_write)
+    monkeypatch.setattr(StreamWriter if fmt == "jsonl" else PartsWriter, "write", dying_write)
     with pytest.raises(KeyboardInterrupt):
         score_file(src, out, router=fast_router, chunk_size=10, progress=False)
     monkeypatch.undo()
@@ -430,7 +335,7 @@ def test_resume_refuses_another_input_or_model_options(tmp_path, fast_router, bu
     with pytest.raises(CorpusError, match="nothing to resume"):
         score_file(src, out, router=fast_router, resume=True, progress=False)
     # a checkpoint of this input with other options, then of an input that changed since
-    saved = {"version": 1, "rows_done": 10, "input": batch._input_identity(str(src)), "chunk_size": 10,
+    saved = {"version": batch._CHECKPOINT_VERSION, "rows_done": 10, "input": batch._input_identity(str(src)), "chunk_size": 10,
              "state": {"output_offset": 0}, "options": {"text_column": "Текст обращения"}, "counts": {}}
     checkpoint.write_text(json.dumps(saved))
     with pytest.raises(CorpusError, match="other options or another model"):
