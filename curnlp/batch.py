@@ -70,6 +70,7 @@ CHECKPOINT_SUFFIX = ".curnlp-progress.json"
 _CHECKPOINT_VERSION = 2
 _EMPTY_RESULT = (None,) * (len(OUTPUT_COLUMNS) - 1)
 _REVIEW = OUTPUT_COLUMNS.index("needs_review")
+_LETTER = re.compile(r"[^\W\d_]")
 #: Exit status of ``curnlp score`` (and the other commands).
 EXIT_CODES = {
     0: "done: every row written (rows that could not be routed carry an error)",
@@ -163,6 +164,8 @@ def _precheck(value: object, max_chars: int) -> str | None:
         return f"not text: {describe(value)}"
     if not value.strip():
         return "empty message"
+    if _LETTER.search(value) is None:  # a date, an id, a phone number: not a message (wrong column?)
+        return "no words: the cell has no letters"
     if len(value) > max_chars:
         return f"too long: {len(value):,} characters, more than max-chars {max_chars:,}"
     return None

@@ -23,6 +23,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from .corpus import LabelledCorpus, load_corpus
+from . import overlap as _overlap
 from .errors import CorpusError
 from .features import MessageRecord
 from .metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
@@ -257,6 +258,9 @@ class Report:
 
     def __str__(self) -> str:
         rows = []
+        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
+            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
+                        "were in the training data: the figures are not held-out")
         for t, m in self.summary().items():
             if m.get("n"):
                 rows.append(f"{t:7} n={m['n']:5d}  acc {m['accuracy']:.3f}  wF1 {m['weighted_f1']:.3f}  "
@@ -343,6 +347,8 @@ class Report:
         parts = ["<h1>curnlp evaluation</h1>", f"<p>{html.escape(_describe_info(self.info))}</p>",
                  "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
                  _png(self.plot_coverage()), _png(self.plot_calibration())]
+        if self.info.get("training_overlap_rows"):  # curnlp.overlap: not held-out figures
+            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[0])}</strong></p>")
         for t, r in self.targets.items():
             parts.append(f"<h2>{html.escape(t)}</h2>")
             parts.append(_png(self.plot_confusion(t)))
@@ -607,6 +613,7 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         "review_accuracy": review_accuracy,
         "review_coverage_held_out": coverage,
         "training": {"rows": len(corpus), "sha256": corpus.sha256, "columns": corpus.columns,
+                     "row_hashes": _overlap.encode_hashes(_overlap.text_hashes(corpus.texts)),  # evaluate's overlap
                      "problems": corpus.problems, "random_state": random_state,
                      "min_examples": min_examples, "rare": rare,
                      "municipality_resolved": round(len(resolved) / max(len(corpus), 1), 3),
@@ -674,5 +681,12 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
         targets[t] = _target_report(t, corpus.labels[t], [p.label if p else "" for p in preds],
                                     [p.confidence if p else 0.0 for p in preds], munis, corpus.texts)
     refused = sum(isinstance(r, Exception) for r in routings)
-    return Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
-                            "seconds": round(time.perf_counter() - t0, 1)})
+    info = {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
+            "seconds": round(time.perf_counter() - t0, 1)}
+    overlap = _overlap.training_overlap(getattr(router, "manifest", {}) or {}, corpus.texts, corpus.sha256)
+    if overlap is not None:  # evaluated rows seen in training: the figures are not held-out
+        info["training_overlap"] = round(overlap["share"], 4)
+        info["training_overlap_rows"] = overlap["rows"]
+        if _overlap.overlap_warning(overlap):
+            log.warning("curnlp: %s", _overlap.overlap_warning(overlap))
+    return Report(targets, info)

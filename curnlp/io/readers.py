@@ -89,8 +89,12 @@ def _dedupe(names: Iterable[Any]) -> list[str]:
     return out
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    """Whether ``text`` holds undecodable bytes (``surrogateescape``); a regex scan, not a Python loop."""
+    return _SURROGATE.search(text) is not None
 
 
 def _scrub(text: str) -> str:
@@ -236,7 +240,7 @@ class _CsvTable(Table):
                 record = record + [""] * (width - len(record))
             else:  # keep every field: the extra ones go into the last column
                 record = record[:width - 1] + [self.delimiter.join(record[width - 1:])]
-        if any(_has_surrogates(v) for v in record):
+        if _has_surrogates("".join(record)):
             bad = [c for c, v in zip(self.columns, record) if _has_surrogates(v)]
             error = error or f"undecodable bytes (not {self.encoding}) in column(s) {bad}"
             record = [_scrub(v) for v in record]
