@@ -21,11 +21,15 @@ def _key(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
 
+def _each(texts: Iterable[str]) -> np.ndarray:
+    """The 64-bit BLAKE2b hash of each text (case and spacing folded), in order."""
+    return np.asarray([int.from_bytes(hashlib.blake2b(_key(t).encode("utf-8"), digest_size=8).digest(), "little")
+                       for t in texts], dtype=np.uint64)
+
+
 def text_hashes(texts: Iterable[str]) -> np.ndarray:
     """Sorted unique 64-bit BLAKE2b hashes of ``texts`` (case and spacing folded)."""
-    digests = [int.from_bytes(hashlib.blake2b(_key(t).encode("utf-8"), digest_size=8).digest(), "little")
-               for t in texts]
-    return np.unique(np.asarray(digests, dtype=np.uint64))
+    return np.unique(_each(texts))
 
 
 def encode_hashes(hashes: np.ndarray) -> str:
@@ -48,9 +52,7 @@ def training_overlap(manifest: Mapping[str, Any], texts: list[str], sha256: str 
     stored = training.get("row_hashes")
     if stored:
         known = decode_hashes(stored)
-        mine = np.asarray([int.from_bytes(hashlib.blake2b(_key(t).encode("utf-8"), digest_size=8).digest(),
-                                          "little") for t in texts], dtype=np.uint64)
-        n = int(np.isin(mine, known, assume_unique=False).sum())
+        n = int(np.isin(_each(texts), known).sum())
         return {"rows": n, "share": n / len(texts) if texts else 0.0, "how": "row hashes"}
     if sha256 is not None and training.get("sha256") == sha256:
         return {"rows": len(texts), "share": 1.0, "how": "same data"}
