@@ -7,8 +7,9 @@ routed (empty, not text, too long, undecodable bytes, a broken CSV record) keeps
 with a message in ``error`` and empty predictions.
 
 Memory is bounded by the chunk size: at most ``2 * jobs + 1`` chunks are in flight, the
-writer appends each finished chunk and forgets it. With ``jobs > 1`` each worker process
-loads the bundle once (process-pool initializer) with BLAS limited to one thread; chunks are
+writer appends each finished chunk and forgets it. With ``jobs > 1`` the parent loads the
+bundle once and forked workers inherit it (elsewhere each spawned worker loads it once in the
+process-pool initializer), with BLAS limited to one thread; chunks are
 routed in parallel and written back in input order. Each chunk is routed as one
 ``route_many`` call in every mode, so the output does not depend on ``jobs``.
 
@@ -47,8 +48,8 @@ from typing import Any, Iterator, Sequence
 from .corpus import TEXT_COLUMNS, guess_text_column
 from .errors import CorpusError, describe
 from .io import FORMATS, PARTS_SUFFIX, PartsWriter, Row, StreamWriter, Table, Writer, format_of, open_table
-from .workers import (BrokenProcessPool, broken_pool_error, limit_threads, load_router, make_pool,
-                      one_blas_thread, route_in_processes, router_spec, stop_pool, worker_router)
+from .workers import (BrokenProcessPool, broken_pool_error, forget_inherited, forks, limit_threads, load_router,
+                      make_pool, one_blas_thread, route_in_processes, router_spec, stop_pool, worker_router)
 
 __all__ = ["Summary", "score_file", "route_in_processes", "score_values", "open_table", "register",
            "failure_limit", "OUTPUT_COLUMNS", "DEFAULT_CHUNK_SIZE", "DEFAULT_MAX_CHARS", "FORMATS", "TEXT_COLUMNS",
@@ -343,7 +344,7 @@ def _resolve_router(router: Any, *, entities: bool, max_chars: int, jobs: int) -
         return router, spec, str(router.id)
     path = str(router if router is not None else DEFAULT_MODEL)
     spec = (path, entities, max_chars)
-    if jobs > 1:  # workers load it; the parent only reads the manifest (and fails early when it is absent)
+    if jobs > 1 and not forks():  # spawned workers load it; the parent only reads the manifest
         from .bundle import read_manifest
         return None, spec, str(read_manifest(path).get("bundle_id", "unsaved"))
     loaded = load_router(*spec)
@@ -501,8 +502,8 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         if done:
             log.info("curnlp: resuming %s after %d rows", target, done)
 
-        if jobs > 1:
-            pool = make_pool(spec, jobs)
+        if jobs > 1:  # forked workers inherit the parent's loaded router
+            pool = make_pool(spec, jobs, loaded)
         bytes_progress = table.consumed is not None
         bar = _progress_bar(progress, table, table.consumed if bytes_progress else done)
 
@@ -556,6 +557,7 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
             bar.close()
         if pool is not None:
             pool.shutdown(wait=True)
+        forget_inherited()
         table.close()
     elapsed = time.perf_counter() - t0
     summary = Summary(input=source, output=target, rows_read=counts.rows, routed=counts.routed,
