@@ -258,15 +258,15 @@ class Report:
 
     def __str__(self) -> str:
         rows = []
-        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
-            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
-                        "were in the training data: the figures are not held-out")
         for t, m in self.summary().items():
             if m.get("n"):
                 rows.append(f"{t:7} n={m['n']:5d}  acc {m['accuracy']:.3f}  wF1 {m['weighted_f1']:.3f}  "
                             f"mF1 {m['macro_f1']:.3f}  ECE {m['ece']:.3f}  acc@80%cov "
                             f"{m['accuracy_at_80_coverage']:.3f}  thr@85% {m['threshold_for_85_accuracy']:.2f} "
                             f"(cov {m['coverage_at_85_accuracy']:.2f})")
+        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
+            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
+                        "were in the training data: the figures are not held-out")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -348,7 +348,7 @@ class Report:
                  "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
                  _png(self.plot_coverage()), _png(self.plot_calibration())]
         if self.info.get("training_overlap_rows"):  # curnlp.overlap: not held-out figures
-            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[0])}</strong></p>")
+            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[-1])}</strong></p>")
         for t, r in self.targets.items():
             parts.append(f"<h2>{html.escape(t)}</h2>")
             parts.append(_png(self.plot_confusion(t)))

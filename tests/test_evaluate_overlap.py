@@ -28,7 +28,7 @@ def test_evaluate_on_training_rows_says_the_figures_are_not_held_out(bundle_path
     mixed = pd.concat([seen.iloc[:30], new], ignore_index=True)
     report = evaluate(router, mixed, text="text", topic="topic", agency="agency")
     assert report.info["training_overlap_rows"] == 30 and report.info["training_overlap"] == 0.75
-    assert str(report).splitlines()[0].startswith("WARNING: 75% of these rows (30) were in the training data")
+    assert str(report).splitlines()[-1].startswith("WARNING: 75% of these rows (30) were in the training data")
     assert "not held-out" in caplog.text
     held_out = evaluate(router, new, text="text", topic="topic", agency="agency")
     assert held_out.info["training_overlap_rows"] == 0 and "WARNING" not in str(held_out)
