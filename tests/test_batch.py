@@ -603,3 +603,22 @@ def test_training_reads_csv_with_the_same_detector_and_recovery(tmp_path):
     assert list(frame["id"]) == [i for i in ids if i != "104"]
     assert len(frame.attrs["read_problems"]) == 1 and "line 6" in frame.attrs["read_problems"][0]
     assert frame["Текст обращения"].str.contains("Огромная яма").any()  # cp1251 detected
+
+
+def test_a_multiline_cell_that_looks_like_records_is_not_split(tmp_path):
+    """A quoted cell whose next line starts with a number and holds commas is one row: only
+    lines whose id and date columns have the shapes they always had count as records."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "Дата", "Текст"])
+    for i, text in enumerate(["Яма на дороге", "Не горят фонари", "Мусор не вывозят"], 1):
+        writer.writerow([str(i), f"0{i}.03.2023", text])
+    writer.writerow(["4", "04.03.2023", "Здравствуйте,\n2, 3 подъезд, нет света\n5 дней жду, ответа нет"])
+    writer.writerow(["5", "05.03.2023", "Нет воды"])
+    src = tmp_path / "in.csv"
+    src.write_text(buffer.getvalue(), encoding="utf-8")
+    table = batch.open_table(src)
+    rows = list(table.rows())
+    table.close()
+    assert [r.values[0] for r in rows] == ["1", "2", "3", "4", "5"] and not any(r.error for r in rows)
+    assert rows[3].values[2].count("\n") == 2 and table.lines == 8

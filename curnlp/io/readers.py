@@ -211,8 +211,8 @@ class _CsvTable(Table):
         if _has_surrogates("".join(header)):
             raise CorpusError(f"{name}: the header is not valid {self.encoding} text; give --encoding")
         self.columns = _dedupe(h.strip() for h in header)
-        self._key_shape: str | None = None
-        self._shapes: list[str | None] = []
+        self._keys: dict[int, str] = {}
+        self._shapes: list[list[str | None]] = []
 
     @property
     def consumed(self) -> int | None:
@@ -247,24 +247,27 @@ class _CsvTable(Table):
         return Row(record, error, line=number)
 
     def _learn(self, record: list[str]) -> None:
-        if len(self._shapes) < self._LEARN and record:
-            self._shapes.append(_shape(record[0]))
-            shapes = set(self._shapes)
-            self._key_shape = self._shapes[0] if len(shapes) == 1 and len(self._shapes) >= 3 else None
+        """Learn which columns always hold an integer or a date (ids, dates) from the first
+        good one-line records."""
+        if len(self._shapes) < self._LEARN:
+            self._shapes.append([_shape(v) for v in record])
+            if len(self._shapes) >= 3:
+                self._keys = {i: self._shapes[0][i] for i in range(len(record))
+                              if self._shapes[0][i] is not None and all(r[i] == self._shapes[0][i] for r in self._shapes)}
+
+    def _is_record(self, fields: list[str]) -> bool:
+        """Whether ``fields`` look like a full record: the header's width, and every id or date
+        column with a value of its shape."""
+        return (bool(self._keys) and len(fields) == len(self.columns)
+                and all(_shape(fields[i]) == shape for i, shape in self._keys.items()))
 
     def _swallowed(self, record: list[str], taken: list[tuple[int, str]]) -> bool:
         """Whether a multi-line record of the right width is records joined by a stray quote:
-        a continuation line is itself a full record whose first field has the shape (an
-        integer id, a date) that every first field had so far."""
-        shape = self._key_shape
-        if shape is None or _shape(record[0]) != shape:
+        a continuation line is itself a full record (its id and date columns, learned from
+        the records so far, have the shapes they always had)."""
+        if not self._is_record(record):
             return False
-        width = len(self.columns)
-        for _, line in taken[1:]:
-            alone = self._lenient(line)
-            if len(alone) == width and _shape(alone[0]) == shape:
-                return True
-        return False
+        return any(self._is_record(self._lenient(line)) for _, line in taken[1:])
 
     def rows(self) -> Iterator[Row]:
         width = len(self.columns)
