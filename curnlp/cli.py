@@ -1,7 +1,8 @@
 """Command line: ``curnlp route | score | report | train | evaluate | learn-pack | locate | normalize``.
 
 Exit codes: 0 success, 1 a curnlp error (bad input, missing or corrupt model, unusable
-corpus), 2 bad usage, 130 interrupted.
+corpus), 2 bad usage, 3 ``score``: no row could be routed, 4 ``score``: more rows failed
+than ``--max-failed``, 130 interrupted (see ``curnlp score --help``).
 """
 from __future__ import annotations
 
@@ -71,7 +72,28 @@ def _progress(args: argparse.Namespace) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
 
+_OPTION_NAMES = {"text": "--text-column", "topic": "--topic-column", "group": "--group-column",
+                 "agency": "--agency-column", "rare": "--rare", "min_examples": "--min-examples"}
+
+
+def _with_option_names(exc: CurnlpError) -> CurnlpError:
+    """``exc`` with the Python argument names of the library (``topic=``) replaced by the
+    command-line options (``--topic-column``)."""
+    import re
+    message = re.sub(r"\b(text|topic|group|agency|rare|min_examples)=('[^']*'|[^\s,;)]*)",
+                     lambda m: _OPTION_NAMES[m.group(1)] + (" " + m.group(2) if m.group(2) else ""), str(exc))
+    message = message.replace("a smaller min_examples", "a smaller --min-examples")
+    return type(exc)(message) if message != str(exc) else exc
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
+    try:
+        return _train(args)
+    except CurnlpError as exc:
+        raise _with_option_names(exc) from exc
+
+
+def _train(args: argparse.Namespace) -> int:
     from .training import train
     router = train(args.data, **_labels(args), region=args.region, folds=args.folds, random_state=args.seed,
                    min_examples=args.min_examples, rare=args.rare, progress=_progress(args), time=args.time_column)
@@ -97,7 +119,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .router import Router
     from .training import evaluate
     router = Router.load(args.model, entities=False)
-    report = evaluate(router, args.data, **_labels(args), progress=_progress(args), time=args.time_column)
+    try:
+        report = evaluate(router, args.data, **_labels(args), progress=_progress(args),
+                          time=args.time_column)
+    except CurnlpError as exc:
+        raise _with_option_names(exc) from exc
+    if report.info.get("training_overlap_rows"):
+        print(f"curnlp evaluate: warning: {report.info['training_overlap']:.0%} of these rows "
+              f"({report.info['training_overlap_rows']:,}) were in the training data: the figures are not held-out",
+              file=sys.stderr)
     print(report)
     if args.html:
         report.to_html(args.html)

@@ -1,10 +1,8 @@
 """Reading labelled archives (CSV, JSONL, Parquet, XLSX) with column mapping and validation."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import itertools
+import logging
 import os
 import re
 import warnings
@@ -16,10 +14,13 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from . import io as _io
 from .errors import CorpusError, describe
 
-__all__ = ["read_table", "LabelledCorpus", "load_corpus", "TEXT_COLUMNS", "guess_text_column", "OTHER", "parse_times",
-           "format_time", "time_column"]
+log = logging.getLogger("curnlp")
+
+__all__ = ["read_table", "sniff_delimiter", "LabelledCorpus", "load_corpus", "TEXT_COLUMNS", "guess_text_column", "OTHER",
+           "parse_times", "format_time", "time_column"]
 
 #: Text column names of common exports, tried in order when none is given.
 TEXT_COLUMNS = ("Текст инцидента", "Текст Сообщения", "Текст сообщения", "Текст обращения", "Текст",
@@ -29,37 +30,20 @@ OTHER = "другое"
 
 
 def _decode(raw: bytes, source: str) -> str:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CorpusError(f"{source}: neither UTF-8 nor cp1251 text")
+    """``raw`` as text, with the encoding detector of scoring (:func:`curnlp.io.decode`)."""
+    return _io.decode(raw, source)
 
 
-def sniff_delimiter(sample: str) -> str:
-    """The delimiter (``,`` ``;`` tab ``|``) that splits the header and the first records of a
-    CSV sample most consistently; a comma when none splits the header."""
-    best, best_score = ",", (-1.0, 0)
-    complete = sample.rsplit("\n", 1)[0] if "\n" in sample else sample
-    for delimiter in (",", ";", "\t", "|"):
-        try:
-            records = list(itertools.islice(csv.reader(io.StringIO(complete), delimiter=delimiter), 50))
-        except csv.Error:
-            continue
-        records = [r for r in records if r]
-        if not records or len(records[0]) < 2:
-            continue
-        width = len(records[0])
-        same = sum(1 for r in records[1:] if len(r) == width) / max(1, len(records) - 1)
-        score = (same, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+#: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`), kept here by name.
+sniff_delimiter = _io.sniff_delimiter
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV (encoding and delimiter detected), JSONL, Parquet or XLSX file as strings.
+
+    CSV files are read by :func:`curnlp.io.read_frame`, with the detection and the
+    broken-record recovery of ``curnlp score``; records that cannot be read are left out,
+    logged, and listed in ``frame.attrs["read_problems"]``.
 
     Raises
     ------
@@ -72,9 +56,12 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix in (".csv", ".tsv", ".txt"):
-            text = _decode(p.read_bytes(), str(p))
-            delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text[:20_000])
-            return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+            frame = _io.read_frame(p)
+            problems = frame.attrs.get("read_problems") or []
+            if problems:
+                log.warning("curnlp: %s: %d record(s) could not be read and were left out, e.g. %s",
+                            p, len(problems), problems[0])
+            return frame
         if suffix in (".jsonl", ".ndjson"):
             return pd.read_json(p, lines=True, dtype=False).astype(object)
         if suffix == ".parquet":

@@ -26,14 +26,16 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 import pandas as pd
 
-from .batch import DEFAULT_MAX_CHARS, OUTPUT_COLUMNS, _limit_threads, score_values
+from .batch import DEFAULT_MAX_CHARS, OUTPUT_COLUMNS, score_values
+from .workers import limit_threads as _limit_threads
 
 __all__ = ["score_dataframe", "score_partition", "OUTPUT_COLUMNS"]
 
 _ROUTERS: dict[tuple[str, bool, int], Any] = {}
 _LOCK = threading.Lock()
-_DTYPES = {"topic": object, "topic_confidence": "float64", "group": object, "agency": object,
-           "agency_confidence": "float64", "needs_review": object, "municipality": object,
+_DTYPES = {"topic": object, "topic_confidence": "float64", "group": object, "group_name": object, "agency": object,
+           "agency_confidence": "float64", "needs_review": object, "review_reasons": object, "region": object,
+           "municipality": object,
            "locations": object, "error": object}
 
 

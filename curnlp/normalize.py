@@ -216,8 +216,9 @@ def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Seq
 # Zero-width, bidi, BOM, soft hyphen and C0/C1 controls (tab and newline are whitespace).
 _CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe"
 _IS_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-# Pass 1: controls, line breaks, and entities (&nbsp; &#171; &#xAB; and the double-escaped &amp;nbsp;).
+# Pass 1: controls (a zero-width space between letters becomes a space), line breaks, and entities (&nbsp; &#171; &#xAB; and the double-escaped &amp;nbsp;).
 _CHARS = re.compile(
+    r"(?<=\w)(?P<zwsp>\u200b+)(?=\w)|"  # a zero-width space between letters separates words
     f"(?P<control>[{_CONTROL_CHARS}]+)"
     r"|(?P<newline>\r\n?|[\u2028\u2029\x85])"
     r"|&(?:amp;)?(?P<entity>#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});"
@@ -280,6 +281,8 @@ PLACEHOLDERS = {"url": "URL", "email": "EMAIL", "phone": "PHONE"}
 
 def _chars(m: re.Match[str]) -> Sequence[Piece]:
     kind = m.lastgroup
+    if kind == "zwsp":
+        return (" ",)
     if kind == "control":
         return ()
     if kind == "newline":

@@ -267,7 +267,7 @@ class Router:
         if n_jobs == -1:
             n_jobs = os.cpu_count() or 1
         if n_jobs > 1 and len(items) > batch_size and when is None:
-            from .batch import route_in_processes
+            from .workers import route_in_processes
             return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors)
         out: list[Any] = []
         for start in range(0, len(items), batch_size):

@@ -25,6 +25,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from .corpus import LabelledCorpus, format_time, load_corpus, read_table, time_column
+from . import overlap as _overlap
 from .errors import CorpusError
 from .features import MessageRecord
 from .metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
@@ -276,6 +277,9 @@ class Report:
                             f"mF1 {m['macro_f1']:.3f}  ECE {m['ece']:.3f}  acc@80%cov "
                             f"{m['accuracy_at_80_coverage']:.3f}  thr@85% {m['threshold_for_85_accuracy']:.2f} "
                             f"(cov {m['coverage_at_85_accuracy']:.2f})")
+        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
+            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
+                        "were in the training data: the figures are not held-out")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -384,6 +388,8 @@ class Report:
                 [{"start": p["start"], "end": p["end"], "rows": p["rows"],
                   "labels that differ": "; ".join(f"{k} {v:.0%}" for k, v in p["labels"].items())}
                  for p in self.periods]).to_html(index=False))
+        if self.info.get("training_overlap_rows"):  # curnlp.overlap: not held-out figures
+            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[-1])}</strong></p>")
         for t, r in self.targets.items():
             parts.append(f"<h2>{html.escape(t)}</h2>")
             parts.append(_png(self.plot_confusion(t)))
@@ -821,6 +827,7 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
         "review_coverage_held_out": coverage,
         **review,
         "training": {"rows": len(corpus), "sha256": corpus.sha256, "columns": corpus.columns,
+                     "row_hashes": _overlap.encode_hashes(_overlap.text_hashes(corpus.texts)),  # evaluate's overlap
                      "problems": corpus.problems, "random_state": random_state,
                      "min_examples": min_examples, "rare": rare,
                      "municipality_resolved": round(len(resolved) / max(len(corpus), 1), 3),
@@ -923,6 +930,13 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
         targets[t] = _target_report(t, corpus.labels[t], [p.label if p else "" for p in preds],
                                     [p.confidence if p else 0.0 for p in preds], munis, corpus.texts)
     refused = sum(isinstance(r, Exception) for r in routings)
-    report = Report(targets, {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
-                              "seconds": round(_time.perf_counter() - t0, 1)})
+    info = {"kind": "evaluation", "model": router.id, "rows": len(corpus), "refused": refused,
+            "seconds": round(_time.perf_counter() - t0, 1)}
+    overlap = _overlap.training_overlap(getattr(router, "manifest", {}) or {}, corpus.texts, corpus.sha256)
+    if overlap is not None:  # evaluated rows seen in training: the figures are not held-out
+        info["training_overlap"] = round(overlap["share"], 4)
+        info["training_overlap_rows"] = overlap["rows"]
+        if _overlap.overlap_warning(overlap):
+            log.warning("curnlp: %s", _overlap.overlap_warning(overlap))
+    report = Report(targets, info)
     return report if timed is None else _timeline(report, corpus, timed)

@@ -1,12 +1,12 @@
 """curnlp.batch: streaming scoring of archives, every row kept, resume after kill -9, jobs.
 
-The archives are generated here from hand-written Russian messages (no corpus rows) with
-messy markup and bad rows mixed in; a small bundle is trained once per session on them.
-``tests/test_report.py`` and ``tests/test_dask.py`` reuse these helpers.
+The archives are generated from hand-written Russian messages (no corpus rows) with messy
+markup and bad rows mixed in; the helpers and the session bundle are in ``conftest.py``.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import csv
 import json
 import os
@@ -22,105 +22,11 @@ import pytest
 from curnlp import batch
 from curnlp.batch import CHECKPOINT_SUFFIX, OUTPUT_COLUMNS, Summary, score_file
 from curnlp.errors import CorpusError, InvalidInput
+from curnlp.io import PartsWriter, StreamWriter
 from curnlp.corpus import sniff_delimiter
 
-REPO = Path(__file__).resolve().parent.parent
-
-# --- messages written for these tests: (template, topic, group, agency) ------------------
-ROADS = ("Комитет дорожного хозяйства города Курска", "Дороги")
-LIGHT = ("Комитет ЖКХ города Курска", "ЖКХ")
-WASTE = ("Региональный оператор по обращению с ТКО", "Экология")
-HEAT = ("Управляющая компания", "ЖКХ")
-BUS = ("Комитет транспорта Курской области", "Транспорт")
-TEMPLATES = [
-    ("Огромная яма на дороге по {street}, машины ломают подвеску", "Ямы на дорогах", ROADS),
-    ("<p>На {street}&nbsp;разбит асфальт, ямы по колено!!!</p>", "Ямы на дорогах", ROADS),
-    ("ЯМЫ НА ДОРОГЕ {street} УЖЕ ГОД НИКТО НЕ РЕМОНТИРУЕТ", "Ямы на дорогах", ROADS),
-    ("'Дорогу на {street} размыло, ямы и лужи, пройти невозможно 😡", "Ямы на дорогах", ROADS),
-    ("Не горят фонари на {street}, вечером темно и страшно", "Уличное освещение", LIGHT),
-    ("[club123|Администрация Курска], когда включат освещение на {street}? фанари не работают", "Уличное освещение", LIGHT),
-    ("Уличное освещение не работает у дома на {street}<br>Дети ходят в темноте", "Уличное освещение", LIGHT),
-    ("Не вывозят мусор с контейнерной площадки на {street}, баки переполнены 🤢", "Вывоз мусора", WASTE),
-    ("мусор не вывозят уже неделю {street} контейнеры полные вонь", "Вывоз мусора", WASTE),
-    ("<div>Свалка мусора возле площадки на {street}, региональный оператор не вывозит</div>", "Вывоз мусора", WASTE),
-    ("В квартире холодные батареи, отопление не работает, {street}", "Отопление", HEAT),
-    ("Нет отопления в доме на {street}, в квартире +14, дети болеют!", "Отопление", HEAT),
-    ("ХОЛОДНО В КВАРТИРЕ, БАТАРЕИ ЧУТЬ ТЕПЛЫЕ, {street}", "Отопление", HEAT),
-    ("Автобус 41 не ходит по расписанию, на остановке на {street} ждем по часу", "Общественный транспорт", BUS),
-    ("маршрутка не пришла, водитель автобуса хамит, остановка {street}", "Общественный транспорт", BUS),
-    ("Отменили автобусный рейс, как добираться до работы с {street}?", "Общественный транспорт", BUS),
-]
-STREETS = ["ул. Ленина, д. 5", "улице Союзной 71б", "пр-т Победы 14", "ул. Карла Маркса", "ул союзная 27а",
-           "ул. Школьной в Железногорске", "пр. Дружбы в Курчатове", "ул. Мира с. Верхнее Гуторово"]
-BAD_TEXTS = ["", "   ", "!!! ??? ...", "😡😡😡"]
-
-
-def messages(n: int, *, start: int = 0) -> list[tuple[str, str, str, str]]:
-    """``n`` generated (text, topic, group, agency) rows, deterministic."""
-    out = []
-    for i in range(start, start + n):
-        template, topic, (agency, group) = TEMPLATES[i % len(TEMPLATES)]
-        out.append((template.format(street=STREETS[(i // len(TEMPLATES)) % len(STREETS)]), topic, group, agency))
-    return out
-
-
-def archive_rows(n: int) -> list[dict]:
-    """``n`` rows for an input archive: id, date, text; every 7th row a bad one (empty / no words)."""
-    rows = []
-    for i, (text, *_rest) in enumerate(messages(n)):
-        if i % 7 == 3:
-            text = BAD_TEXTS[(i // 7) % len(BAD_TEXTS)]
-        rows.append({"id": str(1000 + i), "Дата": f"{1 + i % 28:02d}.{1 + (i // 28) % 12:02d}.2023",
-                     "Текст обращения": text})
-    return rows
-
-
-def write_csv(path: Path, rows: list[dict], *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def train_bundle(directory: Path) -> Path:
-    """Train a small bundle on the generated messages and save it to ``directory``."""
-    import curnlp
-    data = pd.DataFrame(messages(160), columns=["text", "topic", "group", "agency"])
-    trained = curnlp.train(data, text="text", topic="topic", group="group", agency="agency")
-    router = trained if hasattr(trained, "save") else getattr(trained, "router")
-    return Path(router.save(directory))
-
-
-@pytest.fixture(scope="session")
-def bundle_path(tmp_path_factory) -> Path:
-    # one training per session even when other test modules import this fixture
-    path = tmp_path_factory.getbasetemp() / "curnlp-batch-bundle"
-    if not (path / "manifest.json").exists():
-        train_bundle(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def fast_router(bundle_path):
-    from curnlp.router import Router
-    return Router.load(bundle_path, entities=False)
-
-
-def read_scored_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                       sep=sniff_delimiter(path.read_text(encoding="utf-8-sig")[:5000]))
-
-
-def run_cli(args: list[str], **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
-    """``python -m curnlp ARGS`` in a subprocess; ``popen=True`` returns the running process."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    command = [sys.executable, "-m", "curnlp", *args]
-    if kwargs.pop("popen", False):
-        return subprocess.Popen(command, env=env, cwd=REPO, **kwargs)
-    return subprocess.run(command, env=env, cwd=REPO, capture_output=True, **kwargs)
-
+from conftest import (BAD_TEXTS, REPO, STREETS, TEMPLATES, archive_rows, messages, read_scored_csv,  # noqa: F401
+                      bundle_path, run_cli, train_bundle, write_csv)  # bundle_path: test_report imports it from here
 
 # --- every row survives, in order, in every format ------------------------------------------
 
@@ -400,7 +306,7 @@ def test_resume_other_formats_from_a_checkpoint(tmp_path, fast_router, fmt, monk
     reference, out = tmp_path / f"ref.{fmt}", tmp_path / f"out.{fmt}"
     score_file(src, reference, router=fast_router, chunk_size=10, progress=False)
 
-    real = batch._StreamWriter.write if fmt == "jsonl" else batch._PartsWriter.write
+    real = StreamWriter.write if fmt == "jsonl" else PartsWriter.write
     calls = {"n": 0}
 
     def dying_write(self, *a, **k):  # the process "dies" while writing the 4th chunk
@@ -409,7 +315,7 @@ def test_resume_other_formats_from_a_checkpoint(tmp_path, fast_router, fmt, monk
             raise KeyboardInterrupt
         return real(self, *a, **k)
 
-    monkeypatch.setattr(batch._StreamWriter if fmt == "jsonl" else batch._PartsWriter, "write", dying_write)
+    monkeypatch.setattr(StreamWriter if fmt == "jsonl" else PartsWriter, "write", dying_write)
     with pytest.raises(KeyboardInterrupt):
         score_file(src, out, router=fast_router, chunk_size=10, progress=False)
     monkeypatch.undo()
@@ -432,7 +338,7 @@ def test_resume_refuses_another_input_or_model_options(tmp_path, fast_router, bu
     with pytest.raises(CorpusError, match="nothing to resume"):
         score_file(src, out, router=fast_router, resume=True, progress=False)
     # a checkpoint of this input with other options, then of an input that changed since
-    saved = {"version": 1, "rows_done": 10, "input": batch._input_identity(str(src)), "chunk_size": 10,
+    saved = {"version": batch._CHECKPOINT_VERSION, "rows_done": 10, "input": batch._input_identity(str(src)), "chunk_size": 10,
              "state": {"output_offset": 0}, "options": {"text_column": "Текст обращения"}, "counts": {}}
     checkpoint.write_text(json.dumps(saved))
     with pytest.raises(CorpusError, match="other options or another model"):
@@ -458,3 +364,269 @@ def test_register_builds_the_subcommand():
     args = parser.parse_args(["score", "in.csv", "-o", "out.csv", "--jobs", "2", "--no-entities", "--resume"])
     assert (args.jobs, args.no_entities, args.resume, args.max_chars) == (2, True, True, 100_000)
     assert args.run is batch._cmd_score
+
+
+# --- a broken record costs only itself; every physical line is accounted for ------------------
+
+def _generated_archive(n: int, *, delimiter: str = ",", broken: dict[int, str] | None = None,
+                       multiline: set[int] = frozenset(), crlf: bool = False) -> tuple[str, list[str]]:
+    """A CSV text of ``n`` rows (id, date, text) as an export would write it, with the raw
+    lines of ``broken`` put in place of some rows; returns (text, ids in order)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(["id", "Дата", "Текст обращения"])
+    ids = []
+    for i, (text, *_rest) in enumerate(messages(n)):
+        ident = str(100 + i)
+        ids.append(ident)
+        if broken and i in broken:
+            buffer.write(broken[i].format(id=ident, d=delimiter) + ("\r\n" if crlf else "\n"))
+            continue
+        if i in multiline:
+            text = f"{text}\nПовторно пишу, {text.lower()}"
+        writer.writerow([ident, f"{1 + i % 28:02d}.03.2023", text])
+    return buffer.getvalue(), ids
+
+
+@pytest.mark.parametrize("case", [
+    "quote_then_records",     # "… no closing quote, the following records are swallowed
+    "quote_to_end",           # the swallowing quote runs to the end of the file
+    "closes_in_later_cell",   # it closes at a quote followed by a delimiter rows later: right width
+    "semicolon_crlf",
+    "two_broken",
+])
+def test_an_unterminated_quote_keeps_every_other_row(tmp_path, fast_router, case):
+    delimiter, crlf = (";", True) if case == "semicolon_crlf" else (",", False)
+    broken = {5: '{id}{d}01.03.2023{d}"Яма на дороге у дома 5, ответа нет'}
+    multiline = {2, 9}
+    if case == "quote_to_end":
+        broken = {24: '{id}{d}01.03.2023{d}"Фонари не горят, жду ответа'}
+    elif case == "closes_in_later_cell":
+        broken[11] = '{id}{d}01.03.2023{d}Мусор у дома "Ромашка"{d}'   # a stray quote, then a delimiter
+        broken[12] = '{id}{d}01.03.2023{d}Не вывозят мусор у магазина "Ромашка"'
+    elif case == "two_broken":
+        broken[17] = '{id}{d}"01.03.2023{d}Автобус 41 не пришёл'
+    text, ids = _generated_archive(26, delimiter=delimiter, broken=broken, multiline=multiline, crlf=crlf)
+    src = tmp_path / "export.csv"
+    src.write_text(text, encoding="utf-8")
+    physical = text.count("\n")
+    out = tmp_path / "out.jsonl"
+    summary = score_file(src, out, router=fast_router, chunk_size=4, progress=False)
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == ids                       # every row, in order, none joined
+    errors = {g["id"] for g in got if g["error"]}
+    opened = {k for k, v in broken.items() if v.count('"') % 2}  # rows with an unterminated quote
+    assert {str(100 + k) for k in opened} <= errors
+    assert all("line" in g["error"] for g in got if g["id"] in {str(100 + k) for k in opened})
+    kept = [g for g in got if g["id"] not in errors]
+    assert len(kept) >= len(ids) - len(broken) and all(g["agency"] for g in kept)
+    assert {g["id"] for g in kept if "\n" in g["Текст обращения"]} == {str(100 + k) for k in multiline}
+    assert summary.rows_read == len(ids) and summary.failed == len(errors)
+    assert summary.lines == physical                           # every physical line counted
+    assert summary.lines == summary.header_lines + summary.blank_lines + len(ids) + len(multiline)
+    assert f"{physical} lines (1 header" in str(summary)
+
+
+def test_field_count_mismatch_and_blank_lines_are_accounted(tmp_path, fast_router):
+    text = ("id,Текст\n1,Яма на дороге на ул. Ленина\n\n2,лишнее,поле\n3\n"
+            "4,\"Не горят фонари,\nтемно\"\n\n5,Не вывозят мусор\n")
+    src = tmp_path / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    summary = score_file(src, tmp_path / "o.jsonl", router=fast_router, progress=False)
+    got = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == ["1", "2", "3", "4", "5"]
+    assert "3 fields where the header has 2" in got[1]["error"] and got[1]["Текст"] == "лишнее,поле"
+    assert "line 5" in got[2]["error"]
+    assert (summary.lines, summary.header_lines, summary.blank_lines) == (9, 1, 2)
+
+
+def test_jsonl_archive_with_bad_lines_counts_lines(tmp_path, fast_router):
+    rows = archive_rows(20)
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    lines.insert(4, '{"id": "broken", "Текст обращения": "не закрыт')   # cut line
+    lines.insert(9, "")
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = score_file(src, tmp_path / "o.csv", router=fast_router, progress=False)
+    frame = read_scored_csv(tmp_path / "o.csv")
+    assert list(frame["id"]) == [r["id"] for r in rows[:4]] + [""] + [r["id"] for r in rows[4:]]
+    assert "invalid JSON" in frame["error"][4]
+    assert (summary.rows_read, summary.lines, summary.blank_lines) == (21, 22, 1)
+
+
+def test_cur_incident_export_keeps_every_row_and_column(tmp_path, fast_router):
+    """A ЦУР incident export as Excel saves it: BOM, ';', CRLF, apostrophes, VK markup,
+    multi-line quoted cells, quotes doubled inside cells, an empty trailing column."""
+    header = ["№ инцидента", "Дата создания", "Текст инцидента", "Категория", "Муниципалитет", ""]
+    cells = [
+        ["36001", "01.03.2023 09:12", "'Здравствуйте! [club2158|Администрация Курска], на ул. Ленина яма", "Дороги",
+         "город Курск", ""],
+        ["36002", "01.03.2023 10:40", 'Не горят фонари на ул. "Союзной"\r\nуже неделю;\r\nтемно', "ЖКХ",
+         "город Курск", ""],
+        ["36003", "02.03.2023 11:00", "", "ЖКХ", "Курский район", ""],
+        ["36004", "02.03.2023 12:30", "=ПОЧЕМУ не вывозят мусор??? '' ул. Мира", "Экология", "", ""],
+        ["36005", "03.03.2023 08:05", "Автобус 41 не ходит;\nостановка «Театр»", "Транспорт", "город Курск", ""],
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(cells)
+    src = tmp_path / "incidents.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    out = tmp_path / "scored.csv"
+    summary = score_file(src, out, router=fast_router, progress=False)
+    frame = read_scored_csv(out)
+    assert list(frame.columns) == ["№ инцидента", "Дата создания", "Текст инцидента", "Категория",
+                                   "Муниципалитет", "column_6", *OUTPUT_COLUMNS]
+    assert [list(r[:5]) for r in frame.itertuples(index=False)] == [c[:5] for c in cells]
+    assert list(frame["error"] != "") == [False] * 5  # an empty text is routed and flagged (issue 11)
+    assert frame["review_reasons"][2] == "no_words" and frame["agency"][2] == ""
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the BOM as UTF-8
+    assert summary.lines == 1 + 1 + 3 + 1 + 1 + 2 and summary.rows_read == 5
+
+
+# --- no formulas ---------------------------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"жми\")", "=1+2 яма на дороге", "+7 900 жалоба на мусор",
+            "-5 градусов в квартире, нет отопления", "@SUM(A1) фонари не горят"]
+
+
+def test_xlsx_output_has_no_formula_cells(tmp_path, fast_router):
+    import openpyxl
+    rows = [{"id": f"=ID{i}", "Текст обращения": text} for i, text in enumerate(FORMULAS)]
+    src = write_csv(tmp_path / "in.csv", rows)
+    out = tmp_path / "out.xlsx"
+    score_file(src, out, router=fast_router, progress=False)
+    book = openpyxl.load_workbook(out)  # not read-only: formulas would show as data_type 'f'
+    cells = [c for row in book.active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = [[c.value for c in row] for row in book.active.iter_rows(max_col=2)]
+    assert values[1:] == [[r["id"], r["Текст обращения"]] for r in rows]
+    assert book.active["B2"].quotePrefix  # shown as typed in Excel
+
+
+def test_csv_output_as_is_or_spreadsheet_safe(tmp_path, fast_router):
+    rows = [{"id": str(i), "Текст обращения": text} for i, text in enumerate(FORMULAS)]
+    src = write_csv(tmp_path / "in.csv", rows)
+    plain, safe = tmp_path / "plain.csv", tmp_path / "safe.csv"
+    score_file(src, plain, router=fast_router, progress=False)
+    score_file(src, safe, router=fast_router, progress=False, safe_csv=True)
+    assert list(read_scored_csv(plain)["Текст обращения"]) == FORMULAS
+    assert list(read_scored_csv(safe)["Текст обращения"]) == ["'" + t for t in FORMULAS]
+    assert list(read_scored_csv(safe)["agency"]) == list(read_scored_csv(plain)["agency"])
+    done = run_cli(["score", str(src), "-o", str(tmp_path / "cli.csv"), "--model", str(bundle_path_of(fast_router)),
+                    "--no-entities", "--safe-csv", "-q"])
+    assert done.returncode == 0 and (tmp_path / "cli.csv").read_bytes() == safe.read_bytes()
+
+
+def bundle_path_of(router) -> Path:
+    return Path(router.path)
+
+
+# --- exit status -----------------------------------------------------------------------------
+
+def test_exit_status_when_nothing_is_routed_or_too_much_failed(tmp_path, bundle_path):
+    rows = archive_rows(14)  # rows 3 and 10 are bad
+    src = write_csv(tmp_path / "in.csv", rows)
+    model = ["--model", str(bundle_path), "--no-entities"]
+    wrong = run_cli(["score", str(src), "-o", str(tmp_path / "a.csv"), "--text-column", "Дата", *model])
+    assert wrong.returncode == 3, wrong.stderr.decode()
+    message = wrong.stderr.decode()
+    assert "no row could be routed: none of the 14 rows has Russian words" in message and "--text-column" in message
+    assert len(read_scored_csv(tmp_path / "a.csv")) == 14  # the output is still complete
+    # word-less rows are routed and flagged (issue 11); rows over --max-chars fail
+    for i in (3, 10):
+        rows[i]["Текст обращения"] = "Яма на дороге у дома. " * 40
+    src = write_csv(tmp_path / "long.csv", rows)
+    model += ["--max-chars", "500"]
+    strict = run_cli(["score", str(src), "-o", str(tmp_path / "b.csv"), "--max-failed", "1", *model])
+    assert strict.returncode == 4 and "2 rows failed" in strict.stderr.decode()
+    share = run_cli(["score", str(src), "-o", str(tmp_path / "c.csv"), "--max-failed", "15%", "-q", *model])
+    assert share.returncode == 0, share.stderr.decode()
+    bad = run_cli(["score", str(src), "-o", str(tmp_path / "d.csv"), "--max-failed", "много", *model])
+    assert bad.returncode == 2 and "percentage" in bad.stderr.decode()
+    helped = run_cli(["score", "--help"])
+    assert all(f"\n  {code:<4} " in helped.stdout.decode() for code in batch.EXIT_CODES)
+
+
+# --- group names, progress ------------------------------------------------------------------
+
+def test_group_names_next_to_codes_from_the_region_pack(tmp_path):
+    from curnlp.router import Router
+    router = Router.load(entities=False)  # the shipped Kursk bundle: numeric group codes
+    rows = [{"id": str(i), "Текст обращения": t} for i, t in enumerate([
+        "Огромная яма на дороге по ул. Ленина, машины ломают подвеску",
+        "Не вывозят мусор с контейнерной площадки, баки переполнены",
+        "В квартире холодные батареи, отопление не работает"])]
+    src = write_csv(tmp_path / "in.csv", rows)
+    score_file(src, tmp_path / "o.csv", router=router, progress=False)
+    frame = read_scored_csv(tmp_path / "o.csv")
+    assert list(frame.columns).index("group_name") == list(frame.columns).index("group") + 1
+    for code, name in zip(frame["group"], frame["group_name"]):
+        assert name == router.region.groups[code] and name != code
+
+
+def test_progress_counts_bytes_of_a_file_from_the_start(tmp_path, fast_router, monkeypatch):
+    src = write_csv(tmp_path / "in.csv", archive_rows(40))
+    table = batch.open_table(src)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    bar = batch._progress_bar(True, table, 0)
+    try:
+        assert bar.total == src.stat().st_size and bar.unit == "B"
+    finally:
+        bar.close()
+        table.close()
+    seen = []
+
+    class Spy:
+        def __init__(self, bar):
+            self.bar = bar
+
+    real = batch._progress_bar
+
+    def spying(enabled, table, initial):
+        b = real(False, table, initial)
+        seen.append(b)
+        return b
+
+    monkeypatch.setattr(batch, "_progress_bar", spying)
+    score_file(src, tmp_path / "o.csv", router=fast_router, chunk_size=7, progress=True)
+    assert seen[0].total == src.stat().st_size and seen[0].n == src.stat().st_size
+
+
+def test_no_import_circle_between_router_and_batch():
+    code = ("import sys, curnlp.workers\n"
+            "print(sorted(m for m in sys.modules if m.startswith('curnlp.')))\n"
+            "import curnlp.router\nprint('curnlp.batch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.splitlines() == ["['curnlp.errors', 'curnlp.workers']", "False"], out.stderr
+
+
+def test_training_reads_csv_with_the_same_detector_and_recovery(tmp_path):
+    from curnlp.corpus import read_table
+    text, ids = _generated_archive(12, delimiter=";", broken={4: '{id}{d}01.03.2023{d}"Яма без кавычки'})
+    src = tmp_path / "train.csv"
+    src.write_bytes(text.encode("cp1251", "ignore"))
+    frame = read_table(src)
+    assert list(frame["id"]) == [i for i in ids if i != "104"]
+    assert len(frame.attrs["read_problems"]) == 1 and "line 6" in frame.attrs["read_problems"][0]
+    assert frame["Текст обращения"].str.contains("Огромная яма").any()  # cp1251 detected
+
+
+def test_a_multiline_cell_that_looks_like_records_is_not_split(tmp_path):
+    """A quoted cell whose next line starts with a number and holds commas is one row: only
+    lines whose id and date columns have the shapes they always had count as records."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "Дата", "Текст"])
+    for i, text in enumerate(["Яма на дороге", "Не горят фонари", "Мусор не вывозят"], 1):
+        writer.writerow([str(i), f"0{i}.03.2023", text])
+    writer.writerow(["4", "04.03.2023", "Здравствуйте,\n2, 3 подъезд, нет света\n5 дней жду, ответа нет"])
+    writer.writerow(["5", "05.03.2023", "Нет воды"])
+    src = tmp_path / "in.csv"
+    src.write_text(buffer.getvalue(), encoding="utf-8")
+    table = batch.open_table(src)
+    rows = list(table.rows())
+    table.close()
+    assert [r.values[0] for r in rows] == ["1", "2", "3", "4", "5"] and not any(r.error for r in rows)
+    assert rows[3].values[2].count("\n") == 2 and table.lines == 8

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from curnlp.batch import score_file
-from test_batch import REPO, archive_rows, bundle_path, read_scored_csv, write_csv  # noqa: F401 (fixture)
+from conftest import REPO, archive_rows, read_scored_csv, write_csv
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")

@@ -77,8 +77,19 @@ def test_house_numbers_and_dates_are_not_phones():
 
 
 def test_zero_width_and_control_characters_removed():
-    raw = "Не\u200bт\u00ad воды\x07 в\u202eдоме\ufeff"
-    assert clean_text(raw) == "Нет воды вдоме"
+    raw = "Не\u00adт воды\x07 в\u202eдоме\ufeff \u200b!"
+    assert clean_text(raw) == "Нет воды вдоме !"
+
+
+def test_zero_width_space_between_letters_separates_words():
+    # copied from a web form: ZWSP where the page could wrap; deleting it glued the words
+    raw = "Третий\u200bдень нет\u200b\u200bводы на ул.\u200bЛенина\u200b, Курск\u200b"
+    n = normalize(raw)
+    assert n.clean == "Третий день нет воды на ул.Ленина, Курск"
+    assert n.lemmas[:4] == ("третий", "день", "нет", "вода")
+    assert_offsets_point_into_original(n)
+    word = next(t for t in n.tokens if t.text == "воды")
+    assert raw[slice(*n.span_to_original(word.start, word.stop))] == "воды"
 
 
 def test_whitespace_collapsed_and_lines_kept():

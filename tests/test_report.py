@@ -22,8 +22,9 @@ def scored_frame(rows: list[dict]) -> pd.DataFrame:
 
 def _row(i, date, group, topic, place, review, error=None):
     if error:
-        return [str(i), date, "…", None, None, None, None, None, None, None, None, error]
-    return [str(i), date, "текст", topic, 0.9, group, "Агентство <b>", 0.6, review, place, "[]", None]
+        return [str(i), date, "…", None, None, None, None, None, None, None, None, None, None, None, error]
+    return [str(i), date, "текст", topic, 0.9, group, None, "Агентство <b>", 0.6, review,
+            "low_confidence" if review else None, "Курская область", place, "[]", None]
 
 
 @pytest.fixture()

@@ -277,7 +277,7 @@ def test_cli_exit_codes_in_a_subprocess(tmp_path):
     run = subprocess.run([sys.executable, "-m", "curnlp", "train", str(path), "--agency-column", "Агентство",
                           "-o", str(tmp_path / "b")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
-    assert "curnlp: error: column(s) not in the data: agency='Агентство'" in run.stderr
+    assert "curnlp: error: column(s) not in the data: --agency-column 'Агентство'" in run.stderr
     assert "Исполнитель" in run.stderr and "\r" not in run.stderr  # no progress bar in a pipe
     run = subprocess.run([sys.executable, "-m", "curnlp", "evaluate"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2

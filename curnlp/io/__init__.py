@@ -1,0 +1,15 @@
+"""Reading and writing tables: formats, encoding and delimiter detection, broken-record recovery.
+
+One detector (:func:`detect_encoding`, :func:`sniff_delimiter`) serves training
+(:func:`curnlp.corpus.read_table`) and scoring (:func:`curnlp.batch.score_file`).
+"""
+from __future__ import annotations
+
+from .detect import DELIMITERS, HEAD_BYTES, decode, detect_encoding, sniff_delimiter
+from .readers import FORMATS, SUFFIXES, Row, Table, format_of, open_table, read_frame
+from .writers import (FORMULA_START, PARTS_SUFFIX, PartsWriter, StreamWriter, Writer, csv_safe, json_default,
+                      text_value, write_xlsx)
+
+__all__ = ["detect_encoding", "sniff_delimiter", "decode", "DELIMITERS", "HEAD_BYTES", "FORMATS", "SUFFIXES",
+           "Row", "Table", "format_of", "open_table", "read_frame", "Writer", "StreamWriter", "PartsWriter",
+           "write_xlsx", "text_value", "json_default", "csv_safe", "FORMULA_START", "PARTS_SUFFIX"]
