@@ -110,44 +110,48 @@ def _natasha_dir() -> str:
 # The model files are read without building navec's or slovnet's Python objects for
 # the 250k-word vocabulary (a list, a dict and an int per word twice, and navec's
 # precomputed norms: ~215 MB peak, ~80 MB kept). Kept instead: the vocabulary as one
-# sorted UTF-8 blob with int32 offsets and ids (~6 MB) and navec's 25 MB code table
-# memory-mapped from the tar file (pages shared between processes, read on use).
+# UTF-8 blob with offsets and a sorted table of word hashes (~11 MB), and navec's 25 MB
+# code table memory-mapped from the tar file (pages shared between processes, read on use).
 
 class _Vocabulary:
     """Word -> id of a slovnet vocabulary, as slovnet's ``Vocab.item_ids.get(word, unk)``.
 
-    The words are kept sorted in one UTF-8 ``bytes`` with their offsets and ids in
-    compact arrays; a lookup is a binary search (``bisect`` over :meth:`__getitem__`).
+    The words are kept in one UTF-8 ``bytes`` with their offsets, and their hashes sorted
+    with the ids beside them in compact arrays: a lookup is a binary search (C ``bisect``
+    over an ``array``) for the word's hash, then a comparison of the bytes (~2 us; a dict
+    would hold ~50 MB of Python objects).
     """
 
-    __slots__ = ("_blob", "_starts", "_stops", "_ids", "_size", "unk_id", "pad_id")
+    __slots__ = ("_blob", "_starts", "_stops", "_hashes", "_ids", "_size", "unk_id", "pad_id")
 
     def __init__(self, items: list[bytes]) -> None:
-        order = sorted(range(len(items)), key=items.__getitem__)  # near-sorted input: Timsort is linear
-        ranked = [items[i] for i in order]
-        lengths = np.fromiter(map(len, ranked), dtype=np.int64, count=len(ranked))
+        hashes = np.fromiter(map(hash, items), dtype=np.int64, count=len(items))
+        order = np.argsort(hashes, kind="stable")  # equal hashes keep the id order
+        # array.array: compact like numpy, but indexing gives plain ints and bisect runs in C
+        self._hashes = array("q", hashes[order].tobytes())
+        self._ids = array("q", order.astype(np.int64).tobytes())
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
         stops = np.cumsum(lengths + 1) - 1
-        # array.array: compact like numpy, but indexing gives plain ints (fast slicing)
         self._stops = array("q", stops.tobytes())
         self._starts = array("q", (stops - lengths).tobytes())
-        self._blob = b"\n".join(ranked)
-        self._ids = np.asarray(order, dtype=np.int32)
-        self._size = len(ranked)
-        index = {items[i]: i for i in range(max(0, len(items) - 8), len(items))}  # specials sit at the end
-        self.unk_id = index.get(b"<unk>", self._find(b"<unk>"))
-        self.pad_id = index.get(b"<pad>", self._find(b"<pad>"))
+        self._blob = b"\n".join(items)
+        self._size = len(items)
+        self.unk_id = self._find(b"<unk>")
+        self.pad_id = self._find(b"<pad>")
 
     def __len__(self) -> int:
         return self._size
 
-    def __getitem__(self, rank: int) -> bytes:
-        return self._blob[self._starts[rank]:self._stops[rank]]
-
     def _find(self, key: bytes) -> int | None:
-        rank = bisect_left(self, key)
-        if rank < self._size and self[rank] == key:
-            return int(self._ids[rank])
-        return None
+        hashes, h = self._hashes, hash(key)
+        found = None
+        at = bisect_left(hashes, h)
+        while at < self._size and hashes[at] == h:
+            i = self._ids[at]
+            if self._blob[self._starts[i]:self._stops[i]] == key:
+                found = i  # the last one, as slovnet's dict keeps for a repeated word
+            at += 1
+        return found
 
     def id(self, word: str) -> int:
         """The id of ``word``, or the unknown-word id."""

@@ -261,3 +261,14 @@ def test_lemmas_of_the_corpus_vocabulary_equal_pymorphy3s():
         if top is not None:
             assert (str(top[0]), top[1].replace("ё", "е")) == (str(best.tag), best.normal_form.replace("ё", "е")), word
         assert morph.lemma(word) == expected, word
+
+
+def test_long_chunks_are_tokenized_but_never_cached():
+    from curnlp import normalize as module
+    module._razdel_short_chunk.cache_clear()
+    dots = "." * 5000
+    doc = normalize(f"Яма {dots} (ул.Ленина)")
+    assert [t.text for t in doc.tokens][:2] == ["Яма", dots]
+    assert [t.text for t in doc.tokens][2:] == ["(", "ул", ".", "Ленина", ")"]
+    cached = module._razdel_short_chunk.cache_info().currsize
+    assert cached == 1  # «(ул.Ленина)», not the 5,000 dots
