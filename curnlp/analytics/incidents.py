@@ -1,0 +1,608 @@
+"""Incidents: messages about the same problem in the same place within a time window.
+
+Thirty people writing about one burst pipe are one incident for the agency. :func:`find_incidents`
+groups the rows of a scored archive so:
+
+1. **Text** — each message is cleaned (lowercase, ё→е, digits and punctuation dropped, the
+   names of towns/districts/settlements that the scored ``locations`` point at masked out, so
+   that the shared town name does not make unrelated messages look alike) and turned into
+   TF-IDF weighted character 3–4-grams inside words (robust to inflection and typos:
+   «нет воды», «без воды», «когда дадут воду», «нет вады»), hashed (no vocabulary kept), rows
+   L2-normalised, first ``max_chars`` characters only.
+2. **Blocking** (never all pairs) — rows are compared only inside one municipality (the scored
+   ``municipality``; unknown places form their own block) and only with rows at most ``window``
+   apart: time is cut into buckets of ``window`` and each bucket is compared with itself and the
+   previous one. A bucket with more than ``block_cap`` rows (a big city) is split further by
+   topic group. Cost grows with rows × rows-in-a-window-of-a-block, not rows².
+3. **Score** — cosine similarity, +``street_bonus`` when both name the same street, −``street_bonus``
+   when both name different streets, −``group_penalty`` when both have a (different) topic group.
+4. **Linking** — pairs scoring ≥ ``threshold`` are merged strongest first (Kruskal), refusing a
+   merge that would make an incident last longer than ``max_span`` (default 2 × window): a
+   recurring problem in a town becomes several incidents, not one chain over months.
+
+Every input row gets an ``incident`` id (``INC-000001`` is the largest; a message with no
+partner is an incident of size 1) and ``incident_size``; rows with an ``error`` or no time get none.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import CorpusError
+from ._data import (check_scored, clean_label, is_true, parse_times, parse_window, read_scored, text_column,
+                    time_column)
+
+__all__ = ["Incident", "Incidents", "find_incidents", "write_incidents", "register", "MASKED_KINDS"]
+
+log = logging.getLogger("curnlp")
+
+#: Location kinds whose mentions are masked before text similarity (streets are kept: same street is a signal).
+MASKED_KINDS = ("region", "district", "city", "city_okrug", "settlement")
+_NON_LETTERS = re.compile(r"[^a-zа-я]+")
+_URLS = re.compile(r"(?:https?://|www\.)\S+|\[(?:club|id|public)\d+\|([^\]]*)\]|<[^>]{1,200}>")
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One incident (a row of the incident table)."""
+
+    id: str
+    size: int
+    first: str
+    last: str
+    municipality: str | None
+    street: str | None
+    topic: str | None
+    group: str | None
+    needs_review: float
+    representative: str
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Incidents:
+    """The result of :func:`find_incidents`.
+
+    ``rows``: every input row (same order) plus ``incident`` and ``incident_size``;
+    ``table``: one row per incident of at least ``min_size`` messages, largest first.
+    """
+
+    rows: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    params: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+    def top(self, k: int = 10) -> tuple[Incident, ...]:
+        """The ``k`` largest incidents as dataclasses."""
+        return tuple(Incident(**{f: _plain(r[f]) for f in Incident.__dataclass_fields__})
+                     for r in self.table.head(k).to_dict("records"))
+
+    def to_dict(self) -> dict:
+        """JSON-serializable summary: parameters, counts and the incident table."""
+        return {"params": self.params, "stats": self.stats,
+                "incidents": [{k: _plain(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Text features
+# ---------------------------------------------------------------------------------------
+
+def _parse_locations(cell: Any) -> list:
+    if isinstance(cell, str):
+        if len(cell) < 5 or not cell.startswith("[{"):
+            return []
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            return []
+        return value if isinstance(value, list) else []
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return list(cell)
+    return []
+
+
+def _mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None, max_chars: int) -> tuple[list[str], list]:
+    """Texts with town/district/settlement mentions blanked out, cut to ``max_chars``; first street
+    (its normal form, as printed) per row."""
+    out: list[str] = []
+    streets: list = []
+    for i, text in enumerate(texts):
+        text = text if isinstance(text, str) else ("" if text is None or text is pd.NA else str(text))
+        street = None
+        if locations is not None:
+            locs = _parse_locations(locations[i])
+            if locs:
+                spans = []
+                for loc in locs:
+                    if not isinstance(loc, dict):
+                        continue
+                    kind = loc.get("kind")
+                    if kind in MASKED_KINDS and isinstance(loc.get("start"), int) and isinstance(loc.get("end"), int):
+                        spans.append((loc["start"], loc["end"]))
+                    elif kind == "street" and street is None and loc.get("normal"):
+                        street = str(loc["normal"])
+                if spans:
+                    chars = list(text)
+                    for s, e in spans:
+                        if 0 <= s < e <= len(chars):
+                            chars[s:e] = " " * (e - s)
+                    text = "".join(chars)
+        out.append(text[:max_chars])
+        streets.append(street)
+    return out, streets
+
+
+def _preprocess(text: str) -> str:
+    text = _URLS.sub(" ", text.lower().replace("ё", "е"))
+    return _NON_LETTERS.sub(" ", text).strip()
+
+
+def _stop_lemmas() -> frozenset[str]:
+    from importlib import resources
+    words = (resources.files("curnlp") / "data" / "stopwords_ru.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if not w.startswith("#")) - {"нет", "без"}
+
+
+def lemma_docs(texts: Sequence[str]) -> list[list[str]]:
+    """pymorphy3 lemmas of the words of each cleaned text, stop words dropped (each distinct word parsed once)."""
+    from ..morph import lemma
+    stop = _stop_lemmas()
+    cache: dict[str, str] = {}
+    docs = []
+    for text in texts:
+        out = []
+        for word in _preprocess(text).split():
+            lem = cache.get(word)
+            if lem is None:
+                lem = cache[word] = lemma(word) if len(word) > 1 else ""
+            if lem and lem not in stop:
+                out.append(lem)
+        docs.append(out)
+    return docs
+
+
+def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: float = 0.7) -> sp.csr_matrix:
+    """Rows whose dot product is ``word_weight`` × cosine of lemma TF-IDF + the rest × cosine of
+    character 3–4-gram TF-IDF (inside words; catches typos the lemmatizer does not)."""
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.preprocessing import normalize
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=n_features, alternate_sign=False,
+                              norm=None, preprocessor=_preprocess, dtype=np.float32).transform(texts)
+    Xc = normalize(tfidf.fit_transform(chars))
+    words = HashingVectorizer(analyzer=lambda doc: doc, n_features=n_features, alternate_sign=False, norm=None,
+                              dtype=np.float32).transform(lemma_docs(texts))
+    Xw = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(words))
+    X = sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
+    return X
+
+
+# ---------------------------------------------------------------------------------------
+# Linking
+# ---------------------------------------------------------------------------------------
+
+class _Forest:
+    """Union-find with the first/last time and size of each set."""
+
+    def __init__(self, times: np.ndarray) -> None:
+        self.parent = np.arange(len(times))
+        self.first = times.copy()
+        self.last = times.copy()
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def union(self, a: int, b: int, max_span: float) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        first, last = min(self.first[ra], self.first[rb]), max(self.last[ra], self.last[rb])
+        if last - first > max_span:
+            return False
+        self.parent[rb] = ra
+        self.first[ra], self.last[ra] = first, last
+        return True
+
+
+def _pairs(X: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray, window_h: float,
+           threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
+           group_penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs (i, j, score) between ``rows`` and candidate rows ``cand`` (global indexes), i > j in order."""
+    low = threshold - street_bonus  # nothing below this can reach the threshold
+    sims = (X[rows] @ X[cand].T).tocoo()
+    keep = sims.data >= low
+    i, j, s = rows[sims.row[keep]], cand[sims.col[keep]], sims.data[keep]
+    keep = (i > j) & (np.abs(hours[i] - hours[j]) <= window_h)
+    i, j, s = i[keep], j[keep], s[keep].astype(np.float64)
+    si, sj = streets[i], streets[j]
+    both = (si != "") & (sj != "")
+    s = s + np.where(both & (si == sj), street_bonus, 0.0)
+    gi, gj = groups[i], groups[j]
+    s = s - np.where((gi != "") & (gj != "") & (gi != gj), group_penalty, 0.0)
+    keep = s >= threshold
+    return i[keep], j[keep], s[keep]
+
+
+def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray, threshold: float, strong: float,
+                  neighbours: int, unknown_threshold: float) -> np.ndarray:
+    """Which candidate pairs become links: a strong pair always; a weaker one (>= threshold) only
+    when each side is among the other's ``neighbours`` best partners (mutual nearest neighbours:
+    a short generic message cannot bridge two unrelated groups); rows with no municipality link
+    only at ``unknown_threshold`` (near-duplicates: the place cannot be confirmed)."""
+    if not len(s):
+        return np.zeros(0, dtype=bool)
+    node = np.concatenate([i, j])
+    score = np.concatenate([s, s])
+    order = np.lexsort((-score, node))
+    rank = np.empty(len(node), dtype=np.int64)
+    sorted_nodes = node[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_nodes)) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, len(node)]))
+    rank[order] = np.arange(len(node)) - first
+    mutual = (rank[: len(s)] < neighbours) & (rank[len(s):] < neighbours)
+    keep = (s >= strong) | mutual
+    return keep & ((muni[i] != "") | (s >= unknown_threshold))
+
+
+def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, hours: np.ndarray,
+            window_h: float, span_h: float, threshold: float, min_size: int) -> int:
+    """Second pass: a message left alone (or in a pair) joins a large incident of its municipality
+    when it is within ``window`` of it and similar to the incident's centroid (the centroid of
+    twenty «нет воды» messages is a better judge than any one of them). Changes ``roots`` in place."""
+    idx = np.flatnonzero(valid)
+    if not len(idx) or threshold >= 1:
+        return 0
+    from sklearn.preprocessing import normalize
+    sizes = pd.Series(roots[idx]).value_counts()
+    big = sizes[sizes >= min_size].index.to_numpy()
+    small_roots = set(sizes[sizes <= 2].index.to_numpy().tolist())
+    if not len(big) or not small_roots:
+        return 0
+    small = idx[np.isin(roots[idx], list(small_roots)) & (muni[idx] != "")]
+    moved = 0
+    for root in big:
+        members = idx[roots[idx] == root]
+        place = muni[members[0]]
+        if place == "":
+            continue
+        first, last = hours[members].min(), hours[members].max()
+        cand = small[(muni[small] == place) & (hours[small] >= max(first - window_h, last - span_h))
+                     & (hours[small] <= min(last + window_h, first + span_h)) & (roots[small] != root)]
+        if not len(cand):
+            continue
+        centroid = normalize(sp.csr_matrix(X[members].mean(axis=0)))
+        sims = np.asarray((X[cand] @ centroid.T).todense()).ravel()
+        for row in cand[sims >= threshold]:
+            roots[row] = root
+            moved += 1
+        small = small[~np.isin(small, cand[sims >= threshold])]
+    return moved
+
+
+def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_name: str | None = None,
+                   time_column_name: str | None = None, window: str | pd.Timedelta | float = "48h",
+                   threshold: float = 0.15, strong: float = 0.35, neighbours: int = 10,
+                   unknown_threshold: float = 0.5, attach_threshold: float = 0.2, attach_min_size: int = 5,
+                   max_span: str | pd.Timedelta | float | None = None,
+                   min_size: int = 2, block_cap: int = 3000, street_bonus: float = 0.1,
+                   group_penalty: float = 0.05, max_chars: int = 400) -> Incidents:
+    """Group the rows of a scored archive into incidents (see the module docstring for the method).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        A scored archive (output of ``curnlp score``): the message text, a time column and the
+        routing columns ``topic``, ``group``, ``municipality`` (``locations`` used when present).
+    text_column_name, time_column_name : str, optional
+        Columns with the text and the time (default: detected by name and content).
+    window : "48h", "2d", Timedelta or hours
+        Two messages are linked only when at most this far apart.
+    threshold : float
+        Minimum link score (see the module docstring), for mutual nearest neighbours.
+    strong : float
+        A pair scoring this much is linked even when not mutual nearest neighbours.
+    neighbours : int
+        How many best partners of a row count as its nearest neighbours.
+    unknown_threshold : float
+        Rows with no municipality link only this strongly (near-duplicates).
+    attach_threshold, attach_min_size : float, int
+        Second pass: a lone message (or a pair's member) joins an incident of at least
+        ``attach_min_size`` messages of its municipality within the window when its cosine with
+        the incident's centroid reaches ``attach_threshold`` (1 turns the pass off).
+    max_span : optional
+        Longest duration of one incident (default: 2 × window).
+    min_size : int
+        Smallest incident listed in the table (every row still gets an id).
+
+    Raises
+    ------
+    CorpusError
+        Not a scored archive, no time column, or bad parameters.
+    """
+    t0 = time.perf_counter()
+    source = "input" if isinstance(data, pd.DataFrame) else os.fspath(data)
+    df = read_scored(data)
+    check_scored(df, source, ("municipality",))
+    tcol = time_column(df, time_column_name)
+    if tcol is None:
+        raise CorpusError(f"{source}: no time column found; name it with --time-column")
+    xcol = text_column(df, text_column_name)
+    window_td = parse_window(window)
+    span_td = parse_window(max_span) if max_span is not None else 2 * window_td
+    if not 0 < threshold <= 1:
+        raise CorpusError(f"threshold must be in (0, 1], not {threshold}")
+    window_h, span_h = window_td / pd.Timedelta(hours=1), span_td / pd.Timedelta(hours=1)
+
+    n = len(df)
+    times = parse_times(df[tcol])
+    valid = times.notna().to_numpy().copy()
+    if "error" in df.columns:
+        valid &= clean_label(df["error"]).isna().to_numpy()
+    texts_raw = df[xcol].to_numpy()
+    locs = df["locations"].to_numpy() if "locations" in df.columns else None
+    texts, streets_list = _mask_and_streets(texts_raw, locs, max_chars)
+    street_names = np.array([s or "" for s in streets_list], dtype=object)
+    streets = np.array([(s or "").lower().replace("ё", "е") for s in streets_list], dtype=object)
+    muni = clean_label(df["municipality"]).str.rstrip("?").fillna("").to_numpy(dtype=object)
+    groups = (clean_label(df["group"]).fillna("").to_numpy(dtype=object) if "group" in df.columns
+              else np.full(n, "", dtype=object))
+    topics = clean_label(df["topic"]) if "topic" in df.columns else pd.Series([pd.NA] * n, dtype="string")
+    t_read = time.perf_counter()
+
+    X = text_vectors(texts)
+    valid &= np.diff(X.indptr) > 0  # a message with no letters links to nothing
+    t_vec = time.perf_counter()
+
+    hours = np.zeros(n)
+    hours[valid] = (times[valid] - times[valid].min()).dt.total_seconds().to_numpy() / 3600.0
+    idx = np.flatnonzero(valid)
+    bucket = np.floor(hours[idx] / window_h).astype(np.int64)
+    frame = pd.DataFrame({"i": idx, "m": muni[idx], "g": groups[idx], "b": bucket})
+    sizes = frame.groupby(["m", "b"])["i"].transform("size").to_numpy()
+    big = frame["m"].to_numpy(dtype=object)
+    # a big bucket (a city) is split further by topic group; whole blocks so buckets line up in time
+    split_blocks = set(frame.loc[sizes > block_cap, "m"])
+    frame["k"] = np.where(frame["m"].isin(split_blocks), big + "\x1f" + frame["g"].astype(str), big)
+    I, J, S = [], [], []
+    compared = 0
+    for _, block in frame.groupby("k", sort=False):
+        by_bucket = {b: grp["i"].to_numpy() for b, grp in block.groupby("b", sort=True)}
+        for b, rows in by_bucket.items():
+            prev = by_bucket.get(b - 1)
+            cand = rows if prev is None else np.concatenate([prev, rows])
+            if len(cand) < 2:
+                continue
+            compared += len(rows) * len(cand)
+            for start in range(0, len(rows), 2000):
+                i, j, s = _pairs(X, rows[start:start + 2000], cand, hours, window_h, threshold, streets, groups,
+                                 street_bonus, group_penalty)
+                if len(i):
+                    I.append(i), J.append(j), S.append(s)
+    t_pairs = time.perf_counter()
+
+    forest = _Forest(hours)
+    links = 0
+    if I:
+        I_, J_, S_ = np.concatenate(I), np.concatenate(J), np.concatenate(S)
+        keep = _filter_links(I_, J_, S_, muni, threshold, strong, neighbours, unknown_threshold)
+        I_, J_, S_ = I_[keep], J_[keep], S_[keep]
+        for k in np.argsort(-S_, kind="stable"):
+            links += forest.union(int(I_[k]), int(J_[k]), span_h)
+    roots = np.array([forest.find(i) for i in range(n)])
+    attached = _attach(X, roots, valid, muni, hours, window_h, span_h, attach_threshold, attach_min_size)
+    t_link = time.perf_counter()
+
+    # number incidents: largest first, then earliest
+    comp = pd.DataFrame({"root": roots[idx], "i": idx, "h": hours[idx]})
+    agg = comp.groupby("root").agg(size=("i", "size"), first=("h", "min"))
+    agg = agg.sort_values(["size", "first"], ascending=[False, True])
+    number = pd.Series(np.arange(1, len(agg) + 1), index=agg.index)
+    inc_no = np.zeros(n, dtype=np.int64)
+    inc_no[idx] = number.reindex(roots[idx]).to_numpy()
+    inc_size = np.zeros(n, dtype=np.int64)
+    inc_size[idx] = agg["size"].reindex(roots[idx]).to_numpy()
+    width = max(6, len(str(len(agg))))
+    ids = pd.Series([f"INC-{k:0{width}d}" if k else None for k in inc_no], index=df.index, dtype="string")
+
+    rows = df.copy()
+    rows["incident"] = ids
+    rows["incident_size"] = pd.array(np.where(inc_no > 0, inc_size, 0), dtype="Int64").astype("Int64")
+    rows.loc[inc_no == 0, "incident_size"] = pd.NA
+
+    table = _table(rows, inc_no, inc_size, X, times, topics, groups, muni, street_names, texts_raw, min_size)
+    t_end = time.perf_counter()
+    stats = {"rows": n, "linked_rows": int(valid.sum()), "incidents": int(len(agg)),
+             "incidents_min_size": int(len(table)), "rows_in_listed_incidents": int(table["size"].sum()) if len(table) else 0,
+             "pairs_compared": int(compared), "links": int(links), "attached": int(attached), "blocks_split_by_group": len(split_blocks),
+             "seconds": {"read": round(t_read - t0, 2), "vectors": round(t_vec - t_read, 2),
+                         "pairs": round(t_pairs - t_vec, 2), "link": round(t_link - t_pairs, 2),
+                         "table": round(t_end - t_link, 2), "total": round(t_end - t0, 2)}}
+    params = {"text_column": xcol, "time_column": tcol, "window": str(window_td), "max_span": str(span_td),
+              "threshold": threshold, "strong": strong, "neighbours": neighbours,
+              "unknown_threshold": unknown_threshold,
+              "attach_threshold": attach_threshold, "attach_min_size": attach_min_size, "min_size": min_size, "block_cap": block_cap, "street_bonus": street_bonus,
+              "group_penalty": group_penalty, "max_chars": max_chars}
+    log.info("curnlp incidents: %s rows -> %s incidents (%s of >= %s) in %.1f s", n, len(agg), len(table),
+             min_size, t_end - t0)
+    return Incidents(rows=rows, table=table, params=params, stats=stats)
+
+
+def _mode(values: pd.Series) -> Any:
+    values = values.dropna()
+    values = values[values.astype(str) != ""]
+    return values.mode().iloc[0] if len(values) else None
+
+
+def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, X: sp.csr_matrix, times: pd.Series,
+           topics: pd.Series, groups: np.ndarray, muni: np.ndarray, streets: np.ndarray, texts: np.ndarray,
+           min_size: int) -> pd.DataFrame:
+    columns = ["incident", "size", "first", "last", "municipality", "street", "topic", "group", "group_name",
+               "needs_review", "representative", "places"]
+    members = np.flatnonzero((inc_no > 0) & (inc_size >= max(1, min_size)))
+    if not len(members):
+        return pd.DataFrame(columns=columns)
+    # representative: the member closest to its incident's centroid (one sparse product for all incidents)
+    codes, inv = np.unique(inc_no[members], return_inverse=True)
+    A = sp.csr_matrix((np.ones(len(members), dtype=np.float32), (inv, members)), shape=(len(codes), X.shape[0]))
+    C = A @ X
+    closeness = np.asarray(X[members].multiply(C[inv]).sum(axis=1)).ravel()
+    review = is_true(rows["needs_review"]).to_numpy() if "needs_review" in rows.columns else np.zeros(len(rows), bool)
+    from ._data import place_mentions
+    locs = rows["locations"].to_numpy() if "locations" in rows.columns else None
+    m = pd.DataFrame({"no": inc_no[members], "t": times.to_numpy()[members], "municipality": muni[members],
+                      "street": streets[members], "topic": topics.to_numpy()[members], "group": groups[members],
+                      "review": review[members], "close": closeness, "row": members})
+    best = m.loc[m.groupby("no")["close"].idxmax(), ["no", "row"]].set_index("no")["row"]
+    g = m.groupby("no")
+    table = pd.DataFrame({
+        "size": g.size(), "first": g["t"].min(), "last": g["t"].max(),
+        "municipality": g["municipality"].agg(_mode), "street": g["street"].agg(_mode),
+        "topic": g["topic"].agg(_mode), "group": g["group"].agg(_mode), "needs_review": g["review"].mean().round(3),
+    })
+    table["representative"] = [" ".join(str(texts[r]).split())[:500] for r in best.reindex(table.index)]
+    if locs is not None:
+        places = {}
+        for no, grp in m.groupby("no")["row"]:
+            c = Counter(p for r in grp.to_numpy()[:200] for p in place_mentions(locs[r]))
+            places[no] = "; ".join(p for p, _ in c.most_common(3))
+        table["places"] = pd.Series(places)
+    else:
+        table["places"] = ""
+    if "group_name" in rows.columns:
+        gn = pd.DataFrame({"g": groups[members], "n": clean_label(rows["group_name"]).to_numpy()[members]}).dropna()
+        names = dict(gn.drop_duplicates("g").itertuples(index=False))
+        table["group_name"] = table["group"].map(lambda x: names.get(x))
+    else:
+        table["group_name"] = None
+    width = max(6, len(str(int(inc_no.max()))))
+    table["incident"] = [f"INC-{k:0{width}d}" for k in table.index]
+    table = table.sort_values(["size", "first"], ascending=[False, True]).reset_index(drop=True)
+    for c in ("municipality", "street", "topic", "group"):
+        table[c] = table[c].replace("", None)
+    return table[columns]
+
+
+# ---------------------------------------------------------------------------------------
+# Files and command line
+# ---------------------------------------------------------------------------------------
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` as CSV, JSONL, Parquet or XLSX (by extension; XLSX strings never become formulas)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    tmp = p.with_name(p.name + ".tmp")
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d %H:%M:%S")
+    if suffix in (".parquet", ".pq"):
+        out.to_parquet(tmp, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        out.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".xlsx":
+        from openpyxl import Workbook
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("incidents")
+        ws.append([str(c) for c in out.columns])
+        from openpyxl.cell import WriteOnlyCell
+        for record in out.itertuples(index=False):
+            cells = []
+            for v in record:
+                v = _plain(v)
+                cell = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str) and _FORMULA.match(v):
+                    cell.data_type = "s"  # a citizen's "=..." stays text
+                cells.append(cell)
+            ws.append(cells)
+        wb.save(tmp)
+    else:
+        out.to_csv(tmp, index=False, sep="\t" if suffix in (".tsv", ".tab") else ",")
+    os.replace(tmp, p)
+
+
+def table_path(output: str | os.PathLike[str]) -> Path:
+    """Default incident-table path next to the rows output: ``out.csv`` → ``out.incidents.csv``."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.incidents{p.suffix or '.csv'}")
+
+
+def write_incidents(data: pd.DataFrame | str | os.PathLike[str], output: str | os.PathLike[str],
+                    table: str | os.PathLike[str] | None = None, **options: Any) -> Incidents:
+    """Find incidents and write the rows (with ``incident``) to ``output`` and the table next to it."""
+    result = find_incidents(data, **options)
+    write_table(result.rows, output)
+    write_table(result.table, table or table_path(output))
+    return result
+
+
+def _cmd_incidents(args: argparse.Namespace) -> int:
+    table = args.table or table_path(args.output)
+    extra = {"threshold": args.threshold} if args.threshold is not None else {}
+    result = write_incidents(args.scored, args.output, table, text_column_name=args.text_column,
+                             time_column_name=args.time_column, window=args.window, max_span=args.max_span,
+                             min_size=args.min_size, **extra)
+    if not args.quiet:
+        s = result.stats
+        print(f"curnlp incidents: {s['rows']:,} rows, {s['incidents_min_size']:,} incidents of >= {args.min_size} "
+              f"messages holding {s['rows_in_listed_incidents']:,} rows, in {s['seconds']['total']:.1f} s "
+              f"-> {args.output}, {table}", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``incidents`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    p = subparsers.add_parser("incidents", help="group messages about one problem in one place and time into incidents",
+                              description="Link messages of a scored archive about the same problem in the same "
+                                          "municipality within a time window. Writes every row with an 'incident' "
+                                          "id, and an incident table (size, first/last time, place, topic, a "
+                                          "representative message).")
+    p.add_argument("scored", help="output of curnlp score (.csv, .jsonl, .parquet, .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="rows with incident ids (.csv, .jsonl, .parquet, .xlsx)")
+    p.add_argument("--table", help="incident table to write (default: OUTPUT with .incidents before the extension)")
+    p.add_argument("--time-column", help="column with the message time (default: detected)")
+    p.add_argument("--text-column", help="column with the message text (default: detected)")
+    p.add_argument("--window", default="48h", help="longest gap between linked messages (default 48h; e.g. 24h, 3d)")
+    p.add_argument("--max-span", help="longest incident (default: 2 x window)")
+    p.add_argument("--threshold", type=float, help="minimum link score, 0-1 (default 0.15; higher: smaller, "
+                                                   "purer incidents)")
+    p.add_argument("--min-size", type=int, default=2, help="smallest incident in the table (default 2)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    p.set_defaults(run=_cmd_incidents)
+    return p
