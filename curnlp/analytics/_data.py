@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -133,7 +134,9 @@ def parse_window(window: str | pd.Timedelta | float | int) -> pd.Timedelta:
         td = pd.Timedelta(hours=float(window))
     else:
         try:
-            td = pd.Timedelta(str(window).strip())
+            text = re.sub(r"(\d)\s*(?:d|дн|сут)\w*$", r"\1D", str(window).strip().lower())
+            text = re.sub(r"(\d)\s*ч\w*$", r"\1h", text)
+            td = pd.Timedelta(text)
         except ValueError as exc:
             raise CorpusError(f"cannot read time window {window!r} (use e.g. 48h, 2d, 90min)") from exc
     if td <= pd.Timedelta(0):

@@ -3,22 +3,31 @@
 Thirty people writing about one burst pipe are one incident for the agency. :func:`find_incidents`
 groups the rows of a scored archive so:
 
-1. **Text** — each message is cleaned (lowercase, ё→е, digits and punctuation dropped, the
-   names of towns/districts/settlements that the scored ``locations`` point at masked out, so
-   that the shared town name does not make unrelated messages look alike) and turned into
-   TF-IDF weighted character 3–4-grams inside words (robust to inflection and typos:
-   «нет воды», «без воды», «когда дадут воду», «нет вады»), hashed (no vocabulary kept), rows
-   L2-normalised, first ``max_chars`` characters only.
+1. **Text** — each message is cleaned (lowercase, ё→е, markup, digits and punctuation dropped,
+   the names of towns/districts/settlements that the scored ``locations`` point at masked out,
+   so that a shared town name does not make unrelated messages look alike) and turned into two
+   hashed TF-IDF vectors: pymorphy3 lemmas (stop words dropped; «воды», «воду» → «вода») and
+   character 3–4-grams inside words (typos: «вады»); the score is 0.7 × lemma cosine + 0.3 ×
+   character cosine, on the first ``max_chars`` characters.
 2. **Blocking** (never all pairs) — rows are compared only inside one municipality (the scored
    ``municipality``; unknown places form their own block) and only with rows at most ``window``
    apart: time is cut into buckets of ``window`` and each bucket is compared with itself and the
    previous one. A bucket with more than ``block_cap`` rows (a big city) is split further by
    topic group. Cost grows with rows × rows-in-a-window-of-a-block, not rows².
-3. **Score** — cosine similarity, +``street_bonus`` when both name the same street, −``street_bonus``
-   when both name different streets, −``group_penalty`` when both have a (different) topic group.
-4. **Linking** — pairs scoring ≥ ``threshold`` are merged strongest first (Kruskal), refusing a
-   merge that would make an incident last longer than ``max_span`` (default 2 × window): a
-   recurring problem in a town becomes several incidents, not one chain over months.
+3. **Score** — + ``street_bonus`` when both name the same street, − ``group_penalty`` when both
+   have a different topic group.
+4. **Linking** — a pair is a link when it scores ≥ ``strong``, or ≥ ``threshold`` and each is
+   among the other's ``neighbours`` best partners (a short generic message cannot bridge two
+   groups); rows without a municipality link only at ``unknown_threshold``. Links are merged
+   strongest first (Kruskal), refusing a merge that would make an incident last longer than
+   ``max_span`` (default 2 × window).
+5. **Pruning** — members of an incident whose cosine with the incident's centroid is below
+   ``prune_threshold`` leave it, and both parts are linked again from their own pairs (cuts
+   chains such as water → pipe → heating → lighting in a big city).
+6. **Attaching** — a message left alone (or in a pair) joins a large incident (≥
+   ``attach_min_size``) within the window when its cosine with the incident's centroid reaches
+   ``attach_threshold`` (same municipality) or ``attach_unplaced_threshold`` (a message naming no
+   town: no municipality, or one guessed from a street name alone).
 
 Every input row gets an ``incident`` id (``INC-000001`` is the largest; a message with no
 partner is an incident of size 1) and ``incident_size``; rows with an ``error`` or no time get none.
@@ -67,8 +76,10 @@ class Incident:
     street: str | None
     topic: str | None
     group: str | None
+    group_name: str | None
     needs_review: float
     representative: str
+    places: str | None = None
 
     def to_dict(self) -> dict:
         """A JSON-serializable dict."""
@@ -90,7 +101,7 @@ class Incidents:
 
     def top(self, k: int = 10) -> tuple[Incident, ...]:
         """The ``k`` largest incidents as dataclasses."""
-        return tuple(Incident(**{f: _plain(r[f]) for f in Incident.__dataclass_fields__})
+        return tuple(Incident(**{f: _plain(r["incident" if f == "id" else f]) for f in Incident.__dataclass_fields__})
                      for r in self.table.head(k).to_dict("records"))
 
     def to_dict(self) -> dict:
@@ -129,18 +140,21 @@ def _parse_locations(cell: Any) -> list:
     return []
 
 
-def _mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None, max_chars: int) -> tuple[list[str], list]:
+def _mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None,
+                      max_chars: int) -> tuple[list[str], list, list[bool]]:
     """Texts with town/district/settlement mentions blanked out, cut to ``max_chars``; first street
-    (its normal form, as printed) per row."""
+    (its normal form, as printed) per row; whether the row names a street but no town (its
+    municipality, if any, was guessed from the street)."""
     out: list[str] = []
     streets: list = []
+    weak: list[bool] = []
     for i, text in enumerate(texts):
         text = text if isinstance(text, str) else ("" if text is None or text is pd.NA else str(text))
         street = None
+        spans: list = []
         if locations is not None:
             locs = _parse_locations(locations[i])
             if locs:
-                spans = []
                 for loc in locs:
                     if not isinstance(loc, dict):
                         continue
@@ -157,7 +171,8 @@ def _mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None, max
                     text = "".join(chars)
         out.append(text[:max_chars])
         streets.append(street)
-    return out, streets
+        weak.append(street is not None and not spans)
+    return out, streets, weak
 
 
 def _preprocess(text: str) -> str:
@@ -278,21 +293,49 @@ def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray,
     return keep & ((muni[i] != "") | (s >= unknown_threshold))
 
 
-def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, hours: np.ndarray,
-            window_h: float, span_h: float, threshold: float, min_size: int) -> int:
-    """Second pass: a message left alone (or in a pair) joins a large incident of its municipality
-    when it is within ``window`` of it and similar to the incident's centroid (the centroid of
-    twenty «нет воды» messages is a better judge than any one of them). Changes ``roots`` in place."""
+def _outliers(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, threshold: float) -> np.ndarray:
+    """Members of incidents of 3+ messages whose cosine with their incident's centroid is below ``threshold``."""
+    out = np.zeros(len(roots), dtype=bool)
+    idx = np.flatnonzero(valid)
+    codes, inv, counts = np.unique(roots[idx], return_inverse=True, return_counts=True)
+    member = counts[inv] >= 3
+    if not member.any() or threshold <= 0:
+        return out
+    rows = idx[member]
+    comp = inv[member]
+    from sklearn.preprocessing import normalize
+    A = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (comp, rows)), shape=(len(codes), X.shape[0]))
+    C = normalize(A @ X)
+    sims = np.asarray(X[rows].multiply(C[comp]).sum(axis=1)).ravel()
+    out[rows[sims < threshold]] = True
+    return out
+
+
+def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
+            hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
+            min_size: int) -> int:
+    """Second pass: a message left alone (or in a pair) joins a large incident when it is within
+    ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
+    messages is a better judge than any one of them): at ``threshold`` in the same municipality;
+    at ``unplaced_threshold`` when the message names no town (no municipality, or one guessed from
+    a street name alone), to the best such incident anywhere. Changes ``roots`` in place."""
     idx = np.flatnonzero(valid)
     if not len(idx) or threshold >= 1:
         return 0
     from sklearn.preprocessing import normalize
     sizes = pd.Series(roots[idx]).value_counts()
     big = sizes[sizes >= min_size].index.to_numpy()
-    small_roots = set(sizes[sizes <= 2].index.to_numpy().tolist())
-    if not len(big) or not small_roots:
+    small_mask = np.isin(roots[idx], sizes[sizes <= 2].index.to_numpy())
+    if not len(big) or not small_mask.any():
         return 0
-    small = idx[np.isin(roots[idx], list(small_roots)) & (muni[idx] != "")]
+    small = idx[small_mask]
+    small = small[np.argsort(hours[small], kind="stable")]
+    by_place = {place: grp.to_numpy() for place, grp in pd.Series(small, index=muni[small]).groupby(level=0, sort=False)
+                if place != ""}
+    unplaced = small[(muni[small] == "") | weak[small]]
+    taken = np.zeros(len(roots), dtype=bool)
+    best_sim = np.zeros(len(roots))
+    best_root = np.full(len(roots), -1)
     moved = 0
     for root in big:
         members = idx[roots[idx] == root]
@@ -300,23 +343,34 @@ def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.nda
         if place == "":
             continue
         first, last = hours[members].min(), hours[members].max()
-        cand = small[(muni[small] == place) & (hours[small] >= max(first - window_h, last - span_h))
-                     & (hours[small] <= min(last + window_h, first + span_h)) & (roots[small] != root)]
-        if not len(cand):
+        lo, hi = max(first - window_h, last - span_h), min(last + window_h, first + span_h)
+        same = by_place.get(place, np.zeros(0, dtype=np.int64))
+        same = same[np.searchsorted(hours[same], lo, "left"):np.searchsorted(hours[same], hi, "right")]
+        other = unplaced[np.searchsorted(hours[unplaced], lo, "left"):np.searchsorted(hours[unplaced], hi, "right")]
+        if not len(same) and not len(other):
             continue
-        centroid = normalize(sp.csr_matrix(X[members].mean(axis=0)))
-        sims = np.asarray((X[cand] @ centroid.T).todense()).ravel()
-        for row in cand[sims >= threshold]:
-            roots[row] = root
-            moved += 1
-        small = small[~np.isin(small, cand[sims >= threshold])]
-    return moved
+        centroid = normalize(sp.csr_matrix(X[members].mean(axis=0))).T
+        if len(same):
+            sims = np.asarray((X[same] @ centroid).todense()).ravel()
+            hit = same[(sims >= threshold) & ~taken[same]]
+            roots[hit] = root
+            taken[hit] = True
+            moved += len(hit)
+        if len(other):
+            sims = np.asarray((X[other] @ centroid).todense()).ravel()
+            better = (sims >= unplaced_threshold) & (sims > best_sim[other])
+            best_sim[other[better]] = sims[better]
+            best_root[other[better]] = root
+    hit = np.flatnonzero((best_root >= 0) & ~taken)
+    roots[hit] = best_root[hit]
+    return moved + len(hit)
 
 
 def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_name: str | None = None,
                    time_column_name: str | None = None, window: str | pd.Timedelta | float = "48h",
                    threshold: float = 0.15, strong: float = 0.35, neighbours: int = 10,
-                   unknown_threshold: float = 0.5, attach_threshold: float = 0.2, attach_min_size: int = 5,
+                   unknown_threshold: float = 0.5, attach_threshold: float = 0.2, attach_unplaced_threshold: float = 0.3,
+                   attach_min_size: int = 5, prune_threshold: float = 0.2,
                    max_span: str | pd.Timedelta | float | None = None,
                    min_size: int = 2, block_cap: int = 3000, street_bonus: float = 0.1,
                    group_penalty: float = 0.05, max_chars: int = 400) -> Incidents:
@@ -343,6 +397,12 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         Second pass: a lone message (or a pair's member) joins an incident of at least
         ``attach_min_size`` messages of its municipality within the window when its cosine with
         the incident's centroid reaches ``attach_threshold`` (1 turns the pass off).
+    prune_threshold : float
+        After linking, a member of an incident of 3+ whose cosine with the incident's centroid is
+        below this leaves it (cuts chains); the members left out are linked among themselves.
+    attach_unplaced_threshold : float
+        The same for a message that names no town (no municipality, or one inferred from a street
+        name alone): it joins the most similar large incident within the window at this cosine.
     max_span : optional
         Longest duration of one incident (default: 2 × window).
     min_size : int
@@ -374,7 +434,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         valid &= clean_label(df["error"]).isna().to_numpy()
     texts_raw = df[xcol].to_numpy()
     locs = df["locations"].to_numpy() if "locations" in df.columns else None
-    texts, streets_list = _mask_and_streets(texts_raw, locs, max_chars)
+    texts, streets_list, weak_list = _mask_and_streets(texts_raw, locs, max_chars)
+    weak = np.array(weak_list, dtype=bool)
     street_names = np.array([s or "" for s in streets_list], dtype=object)
     streets = np.array([(s or "").lower().replace("ё", "е") for s in streets_list], dtype=object)
     muni = clean_label(df["municipality"]).str.rstrip("?").fillna("").to_numpy(dtype=object)
@@ -415,15 +476,29 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     t_pairs = time.perf_counter()
 
     forest = _Forest(hours)
-    links = 0
+    links = pruned = 0
     if I:
         I_, J_, S_ = np.concatenate(I), np.concatenate(J), np.concatenate(S)
         keep = _filter_links(I_, J_, S_, muni, threshold, strong, neighbours, unknown_threshold)
         I_, J_, S_ = I_[keep], J_[keep], S_[keep]
-        for k in np.argsort(-S_, kind="stable"):
-            links += forest.union(int(I_[k]), int(J_[k]), span_h)
+        order = np.argsort(-S_, kind="stable")
+        I_, J_, S_ = I_[order], J_[order], S_[order]
+        for a, b in zip(I_.tolist(), J_.tolist()):
+            links += forest.union(a, b, span_h)
+        roots = np.array([forest.find(i) for i in range(n)])
+        # a chain (water -> pipe -> heating -> lighting) is cut: members far from their incident's
+        # centroid leave it, and both parts are linked again from their own pairs
+        outlier = _outliers(X, roots, valid, prune_threshold)
+        if outlier.any():
+            forest = _Forest(hours)
+            links = 0
+            same = outlier[I_] == outlier[J_]
+            for a, b in zip(I_[same].tolist(), J_[same].tolist()):
+                links += forest.union(a, b, span_h)
+            pruned = int(outlier.sum())
     roots = np.array([forest.find(i) for i in range(n)])
-    attached = _attach(X, roots, valid, muni, hours, window_h, span_h, attach_threshold, attach_min_size)
+    attached = _attach(X, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
+                       attach_unplaced_threshold, attach_min_size)
     t_link = time.perf_counter()
 
     # number incidents: largest first, then earliest
@@ -447,14 +522,15 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     t_end = time.perf_counter()
     stats = {"rows": n, "linked_rows": int(valid.sum()), "incidents": int(len(agg)),
              "incidents_min_size": int(len(table)), "rows_in_listed_incidents": int(table["size"].sum()) if len(table) else 0,
-             "pairs_compared": int(compared), "links": int(links), "attached": int(attached), "blocks_split_by_group": len(split_blocks),
+             "pairs_compared": int(compared), "links": int(links), "pruned": pruned, "attached": int(attached), "blocks_split_by_group": len(split_blocks),
              "seconds": {"read": round(t_read - t0, 2), "vectors": round(t_vec - t_read, 2),
                          "pairs": round(t_pairs - t_vec, 2), "link": round(t_link - t_pairs, 2),
                          "table": round(t_end - t_link, 2), "total": round(t_end - t0, 2)}}
     params = {"text_column": xcol, "time_column": tcol, "window": str(window_td), "max_span": str(span_td),
               "threshold": threshold, "strong": strong, "neighbours": neighbours,
               "unknown_threshold": unknown_threshold,
-              "attach_threshold": attach_threshold, "attach_min_size": attach_min_size, "min_size": min_size, "block_cap": block_cap, "street_bonus": street_bonus,
+              "attach_threshold": attach_threshold, "prune_threshold": prune_threshold,
+              "attach_unplaced_threshold": attach_unplaced_threshold, "attach_min_size": attach_min_size, "min_size": min_size, "block_cap": block_cap, "street_bonus": street_bonus,
               "group_penalty": group_penalty, "max_chars": max_chars}
     log.info("curnlp incidents: %s rows -> %s incidents (%s of >= %s) in %.1f s", n, len(agg), len(table),
              min_size, t_end - t0)
@@ -493,7 +569,7 @@ def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, X: sp.c
         "municipality": g["municipality"].agg(_mode), "street": g["street"].agg(_mode),
         "topic": g["topic"].agg(_mode), "group": g["group"].agg(_mode), "needs_review": g["review"].mean().round(3),
     })
-    table["representative"] = [" ".join(str(texts[r]).split())[:500] for r in best.reindex(table.index)]
+    table["representative"] = [" ".join(str(texts[r]).split())[:500].strip() for r in best.reindex(table.index)]
     if locs is not None:
         places = {}
         for no, grp in m.groupby("no")["row"]:
