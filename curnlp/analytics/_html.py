@@ -29,12 +29,14 @@ tr.child td:first-child{padding-left:1.8em;color:#444}
 
 #: Extra styles of the one-page A4 brief (screen: a sheet; print: exact A4 margins).
 BRIEF_CSS = """
-body{max-width:190mm;margin:0 auto;font-size:10.5pt}
-h1{font-size:16pt;margin:.2em 0}h2{font-size:12pt;margin:.8em 0 .3em}
-table{font-size:9pt;margin:.3em 0;width:100%}.kpi div{padding:.35em .8em}.kpi b{font-size:14pt}
-.cols{display:flex;gap:1em}.cols>div{flex:1;min-width:0}img{max-height:55mm}
+body{max-width:190mm;margin:0 auto;font-size:10pt}
+h1{font-size:15pt;margin:.2em 0}h2{font-size:11.5pt;margin:.7em 0 .25em}
+table{font-size:8.5pt;margin:.25em 0;width:100%}th,td{padding:.15em .4em}
+.kpi{gap:.6em;flex-wrap:nowrap}.kpi div{padding:.3em .6em;font-size:8.5pt}.kpi b{font-size:13pt}
+.alert{padding:.3em .8em;font-size:9pt}ul{margin:.2em 0;padding-left:1.4em}li{margin:.1em 0;font-size:9pt}
+.cols{display:flex;gap:1em}.cols>div{flex:1;min-width:0}img{max-height:48mm;display:block;margin:0 auto}
 @page{size:A4;margin:12mm}
-@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}h2{break-after:avoid}
+@media print{body{margin:0;max-width:none;font-size:9.5pt}a{color:inherit;text-decoration:none}h2{break-after:avoid}
 table,img,.kpi{break-inside:avoid}}
 """
 

@@ -148,7 +148,7 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
         mine = [s for s in spikes.spikes if s.municipality in members]
         if mine:
             items = []
-            for s in mine[:4]:
+            for s in mine[:3]:
                 what = "все обращения" if s.level == "all" else (s.name or s.label)
                 items.append(f"{H.e(place_label(s.municipality, parents))}: {H.e(what)} — {H.n(s.count)} за "
                              f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(format(s.expected, '.1f'))})")
@@ -156,7 +156,7 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
         if len(dated):
             from .report import _daily
             by_day = Counter(dated.dt.date.value_counts().to_dict())
-            parts.append(H.img(_daily(by_day, "Обращения по дням", size=(7.4, 2.1),
+            parts.append(H.img(_daily(by_day, "Обращения по дням", size=(7.4, 1.9),
                                       highlight_from=(spikes.window_start.date() if spikes.window_start is not None
                                                       else None)), "Обращения по дням"))
     top_topics = topics.value_counts().head(6)
@@ -190,11 +190,11 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
         examples += [r for r in inc_table["representative"].head(3)]
     recent = sub.assign(_t=times).sort_values("_t", ascending=False, na_position="last")
     for text in recent[xcol].astype(str):
-        if len(examples) >= 5:
+        if len(examples) >= 4:
             break
         if text not in examples:
             examples.append(text)
-    parts.append("<ul>" + "".join(f'<li class="msg">«{H.e(H.short(t, 230))}»</li>' for t in examples) + "</ul>")
+    parts.append("<ul>" + "".join(f'<li class="msg">«{H.e(H.short(t, 200))}»</li>' for t in examples) + "</ul>")
     parts.append('<p class="note">«Требуют проверки»: уверенность модели в ответственном ниже порога. '
                  "Инцидент — обращения об одной проблеме в одном месте за короткое время. Всплеск — рост "
                  "за последнее окно сверх собственной истории (правило — в полной сводке).</p>")
