@@ -12,8 +12,8 @@ groups the rows of a scored archive so:
 2. **Blocking** (never all pairs) — rows are compared only inside one municipality (the scored
    ``municipality``; unknown places form their own block) and only with rows at most ``window``
    apart: time is cut into buckets of ``window`` and each bucket is compared with itself and the
-   previous one. A bucket with more than ``block_cap`` rows (a big city) is split further by
-   topic group. Cost grows with rows × rows-in-a-window-of-a-block, not rows².
+   previous one. A block with a bucket of more than ``block_cap`` rows (a big city at scale) is
+   split further by topic group, then by topic. Cost grows with rows × rows-in-a-window-of-a-block, not rows².
 3. **Score** — + ``street_bonus`` when both name the same street, − ``group_penalty`` when both
    have a different topic group.
 4. **Linking** — a pair is a link when it scores ≥ ``strong``, or ≥ ``threshold`` and each is
@@ -186,38 +186,44 @@ def _stop_lemmas() -> frozenset[str]:
     return frozenset(w for w in words if not w.startswith("#")) - {"нет", "без"}
 
 
-def lemma_docs(texts: Sequence[str]) -> list[list[str]]:
-    """pymorphy3 lemmas of the words of each cleaned text, stop words dropped (each distinct word parsed once)."""
-    from ..morph import lemma
-    stop = _stop_lemmas()
-    cache: dict[str, str] = {}
-    docs = []
-    for text in texts:
-        out = []
-        for word in _preprocess(text).split():
-            lem = cache.get(word)
-            if lem is None:
-                lem = cache[word] = lemma(word) if len(word) > 1 else ""
-            if lem and lem not in stop:
-                out.append(lem)
-        docs.append(out)
-    return docs
-
-
 def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: float = 0.7) -> sp.csr_matrix:
     """Rows whose dot product is ``word_weight`` × cosine of lemma TF-IDF + the rest × cosine of
-    character 3–4-gram TF-IDF (inside words; catches typos the lemmatizer does not)."""
+    character 3–4-gram TF-IDF (inside words; catches typos the lemmatizer does not).
+
+    Each distinct word is lemmatized (pymorphy3) and cut into n-grams once: a document × word
+    count matrix times word → lemma and word → n-gram matrices gives both vectors."""
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.preprocessing import normalize
-    tfidf = TfidfTransformer(sublinear_tf=True)
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=n_features, alternate_sign=False,
-                              norm=None, preprocessor=_preprocess, dtype=np.float32).transform(texts)
-    Xc = normalize(tfidf.fit_transform(chars))
-    words = HashingVectorizer(analyzer=lambda doc: doc, n_features=n_features, alternate_sign=False, norm=None,
-                              dtype=np.float32).transform(lemma_docs(texts))
-    Xw = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(words))
-    X = sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
-    return X
+
+    from ..morph import lemma
+    vocab: dict[str, int] = {}
+    indptr, indices = [0], []
+    for text in texts:
+        for word in _preprocess(text).split():
+            j = vocab.get(word)
+            if j is None:
+                j = vocab[word] = len(vocab)
+            indices.append(j)
+        indptr.append(len(indices))
+    D = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)), shape=(len(texts), max(1, len(vocab))))
+    D.sum_duplicates()
+    words = list(vocab)
+    grams = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=n_features, alternate_sign=False,
+                              norm=None, dtype=np.float32).transform(words or [""])
+    stop = _stop_lemmas()
+    lemma_ids: dict[str, int] = {}
+    rows, cols = [], []
+    for i, word in enumerate(words):
+        lem = lemma(word) if len(word) > 1 else ""
+        if lem and lem not in stop:
+            rows.append(i)
+            cols.append(lemma_ids.setdefault(lem, len(lemma_ids)))
+    L = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                      shape=(max(1, len(vocab)), max(1, len(lemma_ids))))
+    Xc = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ grams))
+    Xw = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ L))
+    return sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,12 +231,12 @@ def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: f
 # ---------------------------------------------------------------------------------------
 
 class _Forest:
-    """Union-find with the first/last time and size of each set."""
+    """Union-find (Python lists: faster than numpy for scalar access) with each set's first/last time."""
 
     def __init__(self, times: np.ndarray) -> None:
-        self.parent = np.arange(len(times))
-        self.first = times.copy()
-        self.last = times.copy()
+        self.parent = list(range(len(times)))
+        self.first = times.tolist()
+        self.last = times.tolist()
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -245,12 +251,16 @@ class _Forest:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
-        first, last = min(self.first[ra], self.first[rb]), max(self.last[ra], self.last[rb])
+        first = min(self.first[ra], self.first[rb])
+        last = max(self.last[ra], self.last[rb])
         if last - first > max_span:
             return False
         self.parent[rb] = ra
         self.first[ra], self.last[ra] = first, last
         return True
+
+    def roots(self) -> np.ndarray:
+        return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
 
 
 def _pairs(X: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray, window_h: float,
@@ -288,8 +298,11 @@ def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray,
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_nodes)) + 1]
     first = np.repeat(starts, np.diff(np.r_[starts, len(node)]))
     rank[order] = np.arange(len(node)) - first
-    mutual = (rank[: len(s)] < neighbours) & (rank[len(s):] < neighbours)
-    keep = (s >= strong) | mutual
+    ri, rj = rank[: len(s)], rank[len(s):]
+    mutual = (ri < neighbours) & (rj < neighbours)
+    # a strong pair needs to be among the best of one side only (copies of one message form a
+    # clique: its k best pairs per row keep it connected without all n² of them)
+    keep = ((s >= strong) & ((ri < neighbours) | (rj < neighbours))) | mutual
     return keep & ((muni[i] != "") | (s >= unknown_threshold))
 
 
@@ -337,8 +350,11 @@ def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.nda
     best_sim = np.zeros(len(roots))
     best_root = np.full(len(roots), -1)
     moved = 0
-    for root in big:
-        members = idx[roots[idx] == root]
+    in_big = idx[np.isin(roots[idx], big)]
+    in_big = in_big[np.argsort(roots[in_big], kind="stable")]
+    bounds = np.flatnonzero(np.diff(roots[in_big])) + 1
+    for members in np.split(in_big, bounds):
+        root = roots[members[0]]
         place = muni[members[0]]
         if place == "":
             continue
@@ -372,7 +388,7 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
                    unknown_threshold: float = 0.5, attach_threshold: float = 0.2, attach_unplaced_threshold: float = 0.3,
                    attach_min_size: int = 5, prune_threshold: float = 0.2,
                    max_span: str | pd.Timedelta | float | None = None,
-                   min_size: int = 2, block_cap: int = 3000, street_bonus: float = 0.1,
+                   min_size: int = 2, block_cap: int = 1000, street_bonus: float = 0.1,
                    group_penalty: float = 0.05, max_chars: int = 400) -> Incidents:
     """Group the rows of a scored archive into incidents (see the module docstring for the method).
 
@@ -452,12 +468,19 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     hours[valid] = (times[valid] - times[valid].min()).dt.total_seconds().to_numpy() / 3600.0
     idx = np.flatnonzero(valid)
     bucket = np.floor(hours[idx] / window_h).astype(np.int64)
-    frame = pd.DataFrame({"i": idx, "m": muni[idx], "g": groups[idx], "b": bucket})
-    sizes = frame.groupby(["m", "b"])["i"].transform("size").to_numpy()
-    big = frame["m"].to_numpy(dtype=object)
-    # a big bucket (a city) is split further by topic group; whole blocks so buckets line up in time
-    split_blocks = set(frame.loc[sizes > block_cap, "m"])
-    frame["k"] = np.where(frame["m"].isin(split_blocks), big + "\x1f" + frame["g"].astype(str), big)
+    topic_arr = topics.fillna("").to_numpy(dtype=object)
+    frame = pd.DataFrame({"i": idx, "k": muni[idx], "b": bucket})
+    # a block with a bucket over block_cap rows (a big city at scale) is split by topic group, then
+    # by topic; whole blocks are split so that buckets still line up in time
+    split_blocks: set = set()
+    for extra in (groups[idx], topic_arr[idx]):
+        sizes = frame.groupby(["k", "b"])["i"].transform("size").to_numpy()
+        crowded = set(frame.loc[sizes > block_cap, "k"])
+        if not crowded:
+            break
+        split_blocks |= crowded
+        keys = frame["k"].to_numpy(dtype=object)
+        frame["k"] = np.where(frame["k"].isin(crowded), keys + "\x1f" + extra.astype(str), keys)
     I, J, S = [], [], []
     compared = 0
     for _, block in frame.groupby("k", sort=False):
@@ -485,7 +508,7 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         I_, J_, S_ = I_[order], J_[order], S_[order]
         for a, b in zip(I_.tolist(), J_.tolist()):
             links += forest.union(a, b, span_h)
-        roots = np.array([forest.find(i) for i in range(n)])
+        roots = forest.roots()
         # a chain (water -> pipe -> heating -> lighting) is cut: members far from their incident's
         # centroid leave it, and both parts are linked again from their own pairs
         outlier = _outliers(X, roots, valid, prune_threshold)
@@ -496,7 +519,7 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
             for a, b in zip(I_[same].tolist(), J_[same].tolist()):
                 links += forest.union(a, b, span_h)
             pruned = int(outlier.sum())
-    roots = np.array([forest.find(i) for i in range(n)])
+    roots = forest.roots()
     attached = _attach(X, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
                        attach_unplaced_threshold, attach_min_size)
     t_link = time.perf_counter()
@@ -537,6 +560,15 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     return Incidents(rows=rows, table=table, params=params, stats=stats)
 
 
+def _modes(m: pd.DataFrame, column: str) -> pd.Series:
+    """Most frequent non-empty ``column`` value per incident ``no`` (vectorized; ties: first seen)."""
+    pairs = m[["no", column]].dropna()
+    pairs = pairs[pairs[column].astype(str) != ""]
+    counts = pairs.groupby(["no", column], sort=False).size().rename("c").reset_index()
+    counts = counts.sort_values(["no", "c"], ascending=[True, False], kind="stable").drop_duplicates("no")
+    return counts.set_index("no")[column]
+
+
 def _mode(values: pd.Series) -> Any:
     values = values.dropna()
     values = values[values.astype(str) != ""]
@@ -566,13 +598,14 @@ def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, X: sp.c
     g = m.groupby("no")
     table = pd.DataFrame({
         "size": g.size(), "first": g["t"].min(), "last": g["t"].max(),
-        "municipality": g["municipality"].agg(_mode), "street": g["street"].agg(_mode),
-        "topic": g["topic"].agg(_mode), "group": g["group"].agg(_mode), "needs_review": g["review"].mean().round(3),
+        "municipality": _modes(m, "municipality"), "street": _modes(m, "street"),
+        "topic": _modes(m, "topic"), "group": _modes(m, "group"), "needs_review": g["review"].mean().round(3),
     })
     table["representative"] = [" ".join(str(texts[r]).split())[:500].strip() for r in best.reindex(table.index)]
     if locs is not None:
         places = {}
-        for no, grp in m.groupby("no")["row"]:
+        largest = set(g.size().sort_values(ascending=False).index[:2000])  # the rest: not printed anywhere
+        for no, grp in m[m["no"].isin(largest)].groupby("no")["row"]:
             c = Counter(p for r in grp.to_numpy()[:200] for p in place_mentions(locs[r]))
             places[no] = "; ".join(p for p, _ in c.most_common(3))
         table["places"] = pd.Series(places)
