@@ -223,7 +223,11 @@ def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: f
                       shape=(max(1, len(vocab)), max(1, len(lemma_ids))))
     Xc = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ grams))
     Xw = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ L))
-    return sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
+    X = sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
+    used = np.unique(X.indices)  # drop the hashed columns no text uses: every later product is cheaper
+    remap = np.zeros(X.shape[1], dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return sp.csr_matrix((X.data, remap[X.indices], X.indptr), shape=(X.shape[0], max(1, len(used))))
 
 
 # ---------------------------------------------------------------------------------------
@@ -306,21 +310,33 @@ def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray,
     return keep & ((muni[i] != "") | (s >= unknown_threshold))
 
 
+def _centroid_sims(X: sp.csr_matrix, members: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Cosines of ``members`` (and ``others``) with the centroid of ``members``, from Gram sums
+    (never a dense centroid of a million hashed columns)."""
+    Xm = X[members]
+    gram = Xm @ Xm.T
+    rowsum = np.asarray(gram.sum(axis=1)).ravel()
+    norm = float(np.sqrt(max(rowsum.sum(), 1e-12)))
+    other = None
+    if others is not None and len(others):
+        other = np.asarray((X[others] @ Xm.T).sum(axis=1)).ravel() / norm
+    return rowsum / norm, other
+
+
 def _outliers(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, threshold: float) -> np.ndarray:
     """Members of incidents of 3+ messages whose cosine with their incident's centroid is below ``threshold``."""
     out = np.zeros(len(roots), dtype=bool)
     idx = np.flatnonzero(valid)
-    codes, inv, counts = np.unique(roots[idx], return_inverse=True, return_counts=True)
-    member = counts[inv] >= 3
-    if not member.any() or threshold <= 0:
+    if threshold <= 0 or not len(idx):
         return out
-    rows = idx[member]
-    comp = inv[member]
-    from sklearn.preprocessing import normalize
-    A = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (comp, rows)), shape=(len(codes), X.shape[0]))
-    C = normalize(A @ X)
-    sims = np.asarray(X[rows].multiply(C[comp]).sum(axis=1)).ravel()
-    out[rows[sims < threshold]] = True
+    _, inv, counts = np.unique(roots[idx], return_inverse=True, return_counts=True)
+    rows = idx[counts[inv] >= 3]
+    if not len(rows):
+        return out
+    rows = rows[np.argsort(roots[rows], kind="stable")]
+    for members in np.split(rows, np.flatnonzero(np.diff(roots[rows])) + 1):
+        sims, _ = _centroid_sims(X, members)
+        out[members[sims < threshold]] = True
     return out
 
 
@@ -365,15 +381,16 @@ def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.nda
         other = unplaced[np.searchsorted(hours[unplaced], lo, "left"):np.searchsorted(hours[unplaced], hi, "right")]
         if not len(same) and not len(other):
             continue
-        centroid = normalize(sp.csr_matrix(X[members].mean(axis=0))).T
+        both = np.concatenate([same, other])
+        _, sims_all = _centroid_sims(X, members, both)
         if len(same):
-            sims = np.asarray((X[same] @ centroid).todense()).ravel()
+            sims = sims_all[: len(same)]
             hit = same[(sims >= threshold) & ~taken[same]]
             roots[hit] = root
             taken[hit] = True
             moved += len(hit)
         if len(other):
-            sims = np.asarray((X[other] @ centroid).todense()).ravel()
+            sims = sims_all[len(same):]
             better = (sims >= unplaced_threshold) & (sims > best_sim[other])
             best_sim[other[better]] = sims[better]
             best_root[other[better]] = root
