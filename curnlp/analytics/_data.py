@@ -197,6 +197,19 @@ def place_mentions(locations: Any, kinds: Sequence[str] = ("city", "settlement")
     return out
 
 
+def read_timed(data: pd.DataFrame | str | os.PathLike[str], time_column_name: str | None = None
+               ) -> tuple[pd.DataFrame, str, str]:
+    """A scored archive with a time column: ``(frame, source name, time column)``; raises
+    :class:`CorpusError` when it is not scored or has no time column."""
+    source = "input" if isinstance(data, pd.DataFrame) else os.fspath(data)
+    df = read_scored(data)
+    check_scored(df, source, ("municipality",))
+    tcol = time_column(df, time_column_name)
+    if tcol is None:
+        raise CorpusError(f"{source}: no time column found; name it with --time-column")
+    return df, source, tcol
+
+
 def load_region_or_none(region: Any) -> Any | None:
     """A region pack from a name, path or object; ``None`` stays ``None``."""
     if region is None or not isinstance(region, (str, os.PathLike)):

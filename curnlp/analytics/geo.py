@@ -19,7 +19,7 @@ import os
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 __all__ = ["coordinates", "build_table", "map_png"]
 

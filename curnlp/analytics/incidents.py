@@ -51,8 +51,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import CorpusError
-from ._data import (check_scored, clean_label, is_true, parse_times, parse_window, read_scored, text_column,
-                    time_column)
+from ._data import clean_label, is_true, parse_times, parse_window, read_timed, text_column
 
 __all__ = ["Incident", "Incidents", "find_incidents", "write_incidents", "register", "MASKED_KINDS"]
 
@@ -351,7 +350,6 @@ def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.nda
     idx = np.flatnonzero(valid)
     if not len(idx) or threshold >= 1:
         return 0
-    from sklearn.preprocessing import normalize
     sizes = pd.Series(roots[idx]).value_counts()
     big = sizes[sizes >= min_size].index.to_numpy()
     small_mask = np.isin(roots[idx], sizes[sizes <= 2].index.to_numpy())
@@ -447,12 +445,7 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         Not a scored archive, no time column, or bad parameters.
     """
     t0 = time.perf_counter()
-    source = "input" if isinstance(data, pd.DataFrame) else os.fspath(data)
-    df = read_scored(data)
-    check_scored(df, source, ("municipality",))
-    tcol = time_column(df, time_column_name)
-    if tcol is None:
-        raise CorpusError(f"{source}: no time column found; name it with --time-column")
+    df, source, tcol = read_timed(data, time_column_name)
     xcol = text_column(df, text_column_name)
     window_td = parse_window(window)
     span_td = parse_window(max_span) if max_span is not None else 2 * window_td

@@ -24,9 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import CorpusError
-from ._data import (check_scored, clean_label, parse_times, parse_window, place_mentions, read_scored,
-                    time_column)
+from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed
 
 __all__ = ["Spike", "Spikes", "find_spikes", "RULE"]
 
@@ -126,12 +124,7 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
     CorpusError
         Not a scored archive or no time column.
     """
-    source = "input" if isinstance(data, pd.DataFrame) else os.fspath(data)
-    df = read_scored(data)
-    check_scored(df, source, ("municipality",))
-    tcol = time_column(df, time_column_name)
-    if tcol is None:
-        raise CorpusError(f"{source}: no time column found; name it with --time-column")
+    df, source, tcol = read_timed(data, time_column_name)
     td = parse_window(window)
     times = parse_times(df[tcol])
     ok = times.notna()
