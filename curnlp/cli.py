@@ -1,4 +1,4 @@
-"""Command line: ``curnlp route | score | report | train | evaluate | learn-pack | locate | normalize``.
+"""Command line: ``curnlp route | score | report | incidents | train | evaluate | learn-pack | locate | normalize``.
 
 Exit codes: 0 success, 1 a curnlp error (bad input, missing or corrupt model, unusable
 corpus), 2 bad usage, 3 ``score``: no row could be routed, 4 ``score``: more rows failed
@@ -157,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
     p.set_defaults(run=_cmd_route)
 
-    from . import batch, report
+    from . import batch
+    from .analytics import incidents, report
     batch.register(sub)
     report.register(sub)
+    incidents.register(sub)
 
     p = sub.add_parser("train", help="train a bundle on a labelled archive")
     _add_label_columns(p)

@@ -1,0 +1,218 @@
+"""Reading scored archives (``curnlp score`` output) into pandas for the analytics.
+
+Only the documented columns of a scored file are used (every input column plus ``topic``,
+``group``, ``agency``, confidences, ``needs_review``, ``municipality``, ``locations``,
+``error``; ``group_name`` and ``review_reasons`` when present), never batch internals.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CorpusError
+
+__all__ = ["ROUTING_COLUMNS", "DATE_HINTS", "TEXT_HINTS", "read_scored", "check_scored", "time_column",
+           "text_column", "parse_times", "parse_window", "clean_label", "group_names", "municipality_parents",
+           "place_mentions"]
+
+#: Columns ``curnlp score`` adds to every input row (present or future).
+ROUTING_COLUMNS = ("topic", "topic_confidence", "group", "group_name", "agency", "agency_confidence",
+                   "needs_review", "municipality", "locations", "review_reasons", "error")
+#: Substrings of column names that suggest a date (lowercase).
+DATE_HINTS = ("дата", "date", "время", "time", "создан", "created", "поступ", "timestamp", "day")
+#: Substrings of column names that suggest the message text (lowercase).
+TEXT_HINTS = ("текст", "text", "сообщени", "message", "обращени", "body", "content")
+_TRUE = {"true", "1", "да", "yes", "1.0"}
+
+
+def read_scored(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+    """Read a scored archive (CSV, TSV, JSONL, Parquet, XLSX) with every value as read.
+
+    CSV/JSONL cells stay strings (ids like ``007`` keep their zeros); a DataFrame is returned as is.
+    Raises :class:`CorpusError` when the file is missing or unreadable.
+    """
+    if isinstance(path, pd.DataFrame):
+        return path
+    p = Path(path)
+    if not p.exists():
+        raise CorpusError(f"{p} does not exist")
+    suffix = "".join(p.suffixes[-2:]).lower() if p.suffix.lower() == ".gz" else p.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(p, dtype=str)
+        if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
+            return pd.read_json(p, lines=True, dtype=False)
+        sep = "\t" if suffix in (".tsv", ".tab") else ","
+        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read scored archive {p}: {exc}") from exc
+
+
+def check_scored(df: pd.DataFrame, source: str = "input", needed: Sequence[str] = ("topic", "group", "municipality")) -> None:
+    """Raise :class:`CorpusError` unless ``df`` carries the routing columns ``needed``."""
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise CorpusError(f"{source} is not a scored archive (missing {missing}); run curnlp score first. "
+                          f"Its columns are {list(df.columns)}")
+
+
+def _input_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if c not in ROUTING_COLUMNS]
+
+
+def time_column(df: pd.DataFrame, name: str | None = None) -> str | None:
+    """The column with message times: ``name`` (checked) or the first input column whose name
+    suggests a date and whose values mostly parse; ``None`` when there is none."""
+    if name is not None:
+        if name not in df.columns:
+            raise CorpusError(f"time column {name!r} not in the archive; its columns are {list(df.columns)}")
+        return name
+    for c in _input_columns(df):
+        if any(h in str(c).lower() for h in DATE_HINTS):
+            sample = df[c].head(500)
+            if sample.notna().sum() and parse_times(sample).notna().mean() >= 0.5:
+                return c
+    return None
+
+
+def text_column(df: pd.DataFrame, name: str | None = None) -> str:
+    """The message text column: ``name`` (checked), a column named like a text, or the longest one."""
+    if name is not None:
+        if name not in df.columns:
+            raise CorpusError(f"text column {name!r} not in the archive; its columns are {list(df.columns)}")
+        return name
+    candidates = [c for c in _input_columns(df) if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    if not candidates:
+        raise CorpusError(f"no text column in the archive; its columns are {list(df.columns)}")
+    named = [c for c in candidates if any(h in str(c).lower() for h in TEXT_HINTS)
+             and not any(h in str(c).lower() for h in DATE_HINTS)]
+    pool = named or candidates
+    lengths = {c: df[c].head(2000).astype(str).str.len().mean() for c in pool}
+    return max(pool, key=lambda c: lengths[c])
+
+
+_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "ISO8601")
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Timestamps (naive, ``NaT`` where unparseable) with the format that parses most values."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = pd.to_datetime(values)
+        return out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
+    strings = values.astype("string").str.strip()
+    sample = strings.dropna().head(300)
+    best, best_share = None, -1.0
+    for fmt in _FORMATS:
+        try:
+            share = pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean() if len(sample) else 0.0
+        except (ValueError, TypeError):
+            continue
+        if share > best_share:
+            best, best_share = fmt, share
+        if share == 1.0:
+            break
+    out = pd.to_datetime(strings, format=best, errors="coerce")
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out
+
+
+def parse_window(window: str | pd.Timedelta | float | int) -> pd.Timedelta:
+    """A time window: ``"48h"``, ``"2d"``, ``"90min"``, a Timedelta, or hours as a number."""
+    if isinstance(window, pd.Timedelta):
+        td = window
+    elif isinstance(window, (int, float)):
+        td = pd.Timedelta(hours=float(window))
+    else:
+        try:
+            text = re.sub(r"(\d)\s*(?:d|дн|сут)\w*$", r"\1D", str(window).strip().lower())
+            text = re.sub(r"(\d)\s*ч\w*$", r"\1h", text)
+            td = pd.Timedelta(text)
+        except ValueError as exc:
+            raise CorpusError(f"cannot read time window {window!r} (use e.g. 48h, 2d, 90min)") from exc
+    if td <= pd.Timedelta(0):
+        raise CorpusError(f"time window must be positive, not {window!r}")
+    return td
+
+
+def clean_label(values: pd.Series) -> pd.Series:
+    """Labels as strings: ``3.0`` → ``3``, blanks → ``<NA>``."""
+    s = values.astype("string").str.strip()
+    s = s.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    return s.mask(s == "")
+
+
+def is_true(values: pd.Series) -> pd.Series:
+    """A boolean column read from any format (``True``/``true``/``1``/``да``)."""
+    if values.dtype == bool:
+        return values
+    return values.astype("string").str.strip().str.lower().isin(_TRUE).fillna(False).astype(bool)
+
+
+def group_names(df: pd.DataFrame, region: Any | None) -> dict[str, str]:
+    """Group code → name, from the ``group_name`` column, else from the region pack's ``groups``."""
+    names: dict[str, str] = {}
+    if region is not None:
+        names.update({str(k): str(v) for k, v in (getattr(region, "groups", None) or {}).items()})
+    if "group_name" in df.columns and "group" in df.columns:
+        pairs = pd.DataFrame({"g": clean_label(df["group"]), "n": clean_label(df["group_name"])}).dropna()
+        for g, name in pairs.drop_duplicates("g").itertuples(index=False):
+            names[str(g)] = str(name)
+    return names
+
+
+def municipality_parents(region: Any | None) -> dict[str, str]:
+    """Inner city okrug name → its city's name (``Сеймский округ`` → ``Курск``) from a region pack."""
+    if region is None:
+        return {}
+    munis: Mapping[str, Any] = region.municipalities
+    return {m.name: munis[m.parent].name for m in munis.values()
+            if m.kind == "city_okrug" and m.parent in munis}
+
+
+def place_mentions(locations: Any, kinds: Sequence[str] = ("city", "settlement")) -> list[str]:
+    """Normal forms of the places of ``kinds`` in one ``locations`` cell (JSON list or list)."""
+    if locations is None or (isinstance(locations, float) and np.isnan(locations)):
+        return []
+    if isinstance(locations, str):
+        if not locations.startswith("["):
+            return []
+        try:
+            locations = json.loads(locations)
+        except ValueError:
+            return []
+    out = []
+    for loc in locations if isinstance(locations, (list, tuple, np.ndarray)) else []:
+        if isinstance(loc, Mapping) and loc.get("kind") in kinds and loc.get("normal"):
+            out.append(str(loc["normal"]))
+    return out
+
+
+def read_timed(data: pd.DataFrame | str | os.PathLike[str], time_column_name: str | None = None
+               ) -> tuple[pd.DataFrame, str, str]:
+    """A scored archive with a time column: ``(frame, source name, time column)``; raises
+    :class:`CorpusError` when it is not scored or has no time column."""
+    source = "input" if isinstance(data, pd.DataFrame) else os.fspath(data)
+    df = read_scored(data)
+    check_scored(df, source, ("municipality",))
+    tcol = time_column(df, time_column_name)
+    if tcol is None:
+        raise CorpusError(f"{source}: no time column found; name it with --time-column")
+    return df, source, tcol
+
+
+def load_region_or_none(region: Any) -> Any | None:
+    """A region pack from a name, path or object; ``None`` stays ``None``."""
+    if region is None or not isinstance(region, (str, os.PathLike)):
+        return region
+    from ..places import load_region
+    return load_region(region)

@@ -1,0 +1,118 @@
+"""Shared HTML and chart helpers of the analytics pages (report, brief).
+
+Charts are static PNGs drawn with matplotlib's Agg canvas (``matplotlib.figure.Figure``, no
+pyplot state, thread-safe) and embedded as base64: pages need no network and no JavaScript.
+Every value from the data goes through :func:`e` (HTML escaping).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any, Iterable, Sequence
+
+__all__ = ["e", "n", "pct", "plain", "short", "table", "img", "png", "barh", "CSS", "page"]
+
+#: Screen and print styles; ``@page`` sets A4 for the printable brief.
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:1100px;
+color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.25em .6em;vertical-align:top}
+th{background:#f3f5f8;text-align:left}td.num{text-align:right;white-space:nowrap}
+tr.child td:first-child{padding-left:1.8em;color:#444}
+.kpi{display:flex;gap:1.2em;flex-wrap:wrap}.kpi div{background:#f3f5f8;padding:.7em 1.1em;border-radius:6px}
+.kpi b{display:block;font-size:1.5em}.note{color:#666;font-size:.85em}img{max-width:100%}
+.wide{overflow-x:auto}.alert{background:#fdecea;border-left:4px solid #c0392b;padding:.5em 1em;margin:.6em 0}
+.msg{font-style:italic;color:#333}
+"""
+
+#: Extra styles of the one-page A4 brief (screen: a sheet; print: exact A4 margins).
+BRIEF_CSS = """
+body{max-width:190mm;margin:0 auto;font-size:10pt}
+h1{font-size:15pt;margin:.2em 0}h2{font-size:11.5pt;margin:.7em 0 .25em}
+table{font-size:8.5pt;margin:.25em 0;width:100%}th,td{padding:.15em .4em}
+.kpi{gap:.6em;flex-wrap:nowrap}.kpi div{padding:.3em .6em;font-size:8.5pt}.kpi b{font-size:13pt}
+.alert{padding:.3em .8em;font-size:9pt}ul{margin:.2em 0;padding-left:1.4em}li{margin:.1em 0;font-size:9pt}
+.cols{display:flex;gap:1em}.cols>div{flex:1;min-width:0}img{max-height:48mm;display:block;margin:0 auto}
+@page{size:A4;margin:12mm}
+@media print{body{margin:0;max-width:none;font-size:9.5pt}a{color:inherit;text-decoration:none}h2{break-after:avoid}
+table,img,.kpi{break-inside:avoid}}
+"""
+
+
+def e(value: Any) -> str:
+    """HTML-escape ``value`` (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def n(value: int | float) -> str:
+    """An integer with thin-space thousands (Russian style)."""
+    return f"{int(value):,}".replace(",", "\u202f")
+
+
+def pct(part: float, whole: float) -> str:
+    """``part / whole`` as a percentage, ``—`` for an empty whole."""
+    return f"{part / whole:.1%}".replace(".", ",") if whole else "—"
+
+
+_TAG = __import__("re").compile(r"<[^>]{0,300}>")
+
+
+def plain(text: Any) -> str:
+    """A message as a reader sees it: markup tags dropped, entities unescaped, spaces collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", str(text))).replace("\xa0", " ").split())
+
+
+def short(text: str, size: int = 60) -> str:
+    """``text`` (markup dropped) cut to ``size`` characters with an ellipsis."""
+    text = plain(text)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int = 1,
+          numeric_to: int | None = None, row_classes: Sequence[str] | None = None) -> str:
+    """An HTML table; cells from ``numeric_from`` to ``numeric_to`` are right-aligned."""
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = []
+    for k, row in enumerate(rows):
+        cells = "".join(f'<td class="num">{e(c)}</td>' if numeric_from <= i < (numeric_to or len(row))
+                        else f"<td>{e(c)}</td>" for i, c in enumerate(row))
+        cls = f' class="{e(row_classes[k])}"' if row_classes and row_classes[k] else ""
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def png(fig: Any) -> str:
+    """A matplotlib figure as base64 PNG."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def img(data: str, alt: str) -> str:
+    """An inline ``<img>`` of base64 PNG ``data``."""
+    return f'<img alt="{e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def barh(items: Sequence[tuple[str, int]], title: str, width: float = 9, color: str = "#3b6ea8") -> str:
+    """A horizontal bar chart of ``(label, count)`` pairs, largest on top (base64 PNG)."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, 0.8 + 0.32 * max(1, len(items))))
+    ax = fig.subplots()
+    labels = [short(str(k)) for k, _ in items][::-1]
+    values = [v for _, v in items][::-1]
+    ax.barh(range(len(values)), values, color=color)
+    ax.set_yticks(range(len(values)), labels, fontsize=9)
+    ax.set_title(title, fontsize=11)
+    ax.grid(axis="x", alpha=0.3)
+    for i, v in enumerate(values):
+        ax.text(v, i, f" {n(v)}", va="center", fontsize=8)
+    return png(fig)
+
+
+def page(title: str, body: Sequence[str], extra_css: str = "") -> str:
+    """A complete self-contained HTML page in Russian."""
+    return (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>{e(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<style>{CSS}{extra_css}</style></head><body>\n" + "\n".join(body) + "\n</body></html>")

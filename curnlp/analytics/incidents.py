@@ -1,0 +1,727 @@
+"""Incidents: messages about the same problem in the same place within a time window.
+
+Thirty people writing about one burst pipe are one incident for the agency. :func:`find_incidents`
+groups the rows of a scored archive so:
+
+1. **Text** — each message is cleaned (lowercase, ё→е, markup, digits and punctuation dropped,
+   the names of towns/districts/settlements that the scored ``locations`` point at masked out,
+   so that a shared town name does not make unrelated messages look alike) and turned into two
+   hashed TF-IDF vectors: pymorphy3 lemmas (stop words dropped; «воды», «воду» → «вода») and
+   character 3–4-grams inside words (typos: «вады»); the score is 0.7 × lemma cosine + 0.3 ×
+   character cosine, on the first ``max_chars`` characters.
+2. **Blocking** (never all pairs) — rows are compared only inside one municipality (the scored
+   ``municipality``; unknown places form their own block) and only with rows at most ``window``
+   apart: time is cut into buckets of ``window`` and each bucket is compared with itself and the
+   previous one. A block with a bucket of more than ``block_cap`` rows (a big city at scale) is
+   split further by topic group, then by topic. Cost grows with rows × rows-in-a-window-of-a-block, not rows².
+3. **Score** — + ``street_bonus`` when both name the same street, − ``group_penalty`` when both
+   have a different topic group.
+4. **Linking** — a pair is a link when it scores ≥ ``strong``, or ≥ ``threshold`` and each is
+   among the other's ``neighbours`` best partners (a short generic message cannot bridge two
+   groups); rows without a municipality link only at ``unknown_threshold``. Links are merged
+   strongest first (Kruskal), refusing a merge that would make an incident last longer than
+   ``max_span`` (default 2 × window).
+5. **Pruning** — members of an incident whose cosine with the incident's centroid is below
+   ``prune_threshold`` leave it, and both parts are linked again from their own pairs (cuts
+   chains such as water → pipe → heating → lighting in a big city).
+6. **Attaching** — a message left alone (or in a pair) joins a large incident (≥
+   ``attach_min_size``) within the window when its cosine with the incident's centroid reaches
+   ``attach_threshold`` (same municipality) or ``attach_unplaced_threshold`` (a message naming no
+   town: no municipality, or one guessed from a street name alone).
+
+Every input row gets an ``incident`` id (``INC-000001`` is the largest; a message with no
+partner is an incident of size 1) and ``incident_size``; rows with an ``error`` or no time get none.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import CorpusError
+from ._data import clean_label, is_true, parse_times, parse_window, read_timed, text_column
+
+__all__ = ["Incident", "Incidents", "find_incidents", "write_incidents", "register", "MASKED_KINDS"]
+
+log = logging.getLogger("curnlp")
+
+#: Location kinds whose mentions are masked before text similarity (streets are kept: same street is a signal).
+MASKED_KINDS = ("region", "district", "city", "city_okrug", "settlement")
+_NON_LETTERS = re.compile(r"[^a-zа-я]+")
+_URLS = re.compile(r"(?:https?://|www\.)\S+|\[(?:club|id|public)\d+\|([^\]]*)\]|<[^>]{1,200}>")
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One incident (a row of the incident table)."""
+
+    id: str
+    size: int
+    first: str
+    last: str
+    municipality: str | None
+    street: str | None
+    topic: str | None
+    group: str | None
+    group_name: str | None
+    needs_review: float
+    representative: str
+    places: str | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Incidents:
+    """The result of :func:`find_incidents`.
+
+    ``rows``: every input row (same order) plus ``incident`` and ``incident_size``;
+    ``table``: one row per incident of at least ``min_size`` messages, largest first.
+    """
+
+    rows: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    params: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+    def top(self, k: int = 10) -> tuple[Incident, ...]:
+        """The ``k`` largest incidents as dataclasses."""
+        return tuple(Incident(**{f: _plain(r["incident" if f == "id" else f]) for f in Incident.__dataclass_fields__})
+                     for r in self.table.head(k).to_dict("records"))
+
+    def to_dict(self) -> dict:
+        """JSON-serializable summary: parameters, counts and the incident table."""
+        return {"params": self.params, "stats": self.stats,
+                "incidents": [{k: _plain(v) for k, v in r.items()} for r in self.table.to_dict("records")]}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Text features
+# ---------------------------------------------------------------------------------------
+
+def _parse_locations(cell: Any) -> list:
+    if isinstance(cell, str):
+        if len(cell) < 5 or not cell.startswith("[{"):
+            return []
+        try:
+            value = json.loads(cell)
+        except ValueError:
+            return []
+        return value if isinstance(value, list) else []
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return list(cell)
+    return []
+
+
+def _mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None,
+                      max_chars: int) -> tuple[list[str], list, list[bool]]:
+    """Texts with town/district/settlement mentions blanked out, cut to ``max_chars``; first street
+    (its normal form, as printed) per row; whether the row names a street but no town (its
+    municipality, if any, was guessed from the street)."""
+    out: list[str] = []
+    streets: list = []
+    weak: list[bool] = []
+    for i, text in enumerate(texts):
+        text = text if isinstance(text, str) else ("" if text is None or text is pd.NA else str(text))
+        street = None
+        spans: list = []
+        if locations is not None:
+            locs = _parse_locations(locations[i])
+            if locs:
+                for loc in locs:
+                    if not isinstance(loc, dict):
+                        continue
+                    kind = loc.get("kind")
+                    if kind in MASKED_KINDS and isinstance(loc.get("start"), int) and isinstance(loc.get("end"), int):
+                        spans.append((loc["start"], loc["end"]))
+                    elif kind == "street" and street is None and loc.get("normal"):
+                        street = str(loc["normal"])
+                if spans:
+                    chars = list(text)
+                    for s, e in spans:
+                        if 0 <= s < e <= len(chars):
+                            chars[s:e] = " " * (e - s)
+                    text = "".join(chars)
+        out.append(text[:max_chars])
+        streets.append(street)
+        weak.append(street is not None and not spans)
+    return out, streets, weak
+
+
+def _preprocess(text: str) -> str:
+    text = _URLS.sub(" ", text.lower().replace("ё", "е"))
+    return _NON_LETTERS.sub(" ", text).strip()
+
+
+def _stop_lemmas() -> frozenset[str]:
+    from importlib import resources
+    words = (resources.files("curnlp") / "data" / "stopwords_ru.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if not w.startswith("#")) - {"нет", "без"}
+
+
+def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: float = 0.7) -> sp.csr_matrix:
+    """Rows whose dot product is ``word_weight`` × cosine of lemma TF-IDF + the rest × cosine of
+    character 3–4-gram TF-IDF (inside words; catches typos the lemmatizer does not).
+
+    Each distinct word is lemmatized (pymorphy3) and cut into n-grams once: a document × word
+    count matrix times word → lemma and word → n-gram matrices gives both vectors."""
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.preprocessing import normalize
+
+    from ..morph import lemma
+    vocab: dict[str, int] = {}
+    indptr, indices = [0], []
+    for text in texts:
+        for word in _preprocess(text).split():
+            j = vocab.get(word)
+            if j is None:
+                j = vocab[word] = len(vocab)
+            indices.append(j)
+        indptr.append(len(indices))
+    D = sp.csr_matrix((np.ones(len(indices), dtype=np.float32), np.asarray(indices, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)), shape=(len(texts), max(1, len(vocab))))
+    D.sum_duplicates()
+    words = list(vocab)
+    grams = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=n_features, alternate_sign=False,
+                              norm=None, dtype=np.float32).transform(words or [""])
+    stop = _stop_lemmas()
+    lemma_ids: dict[str, int] = {}
+    rows, cols = [], []
+    for i, word in enumerate(words):
+        lem = lemma(word) if len(word) > 1 else ""
+        if lem and lem not in stop:
+            rows.append(i)
+            cols.append(lemma_ids.setdefault(lem, len(lemma_ids)))
+    L = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                      shape=(max(1, len(vocab)), max(1, len(lemma_ids))))
+    Xc = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ grams))
+    Xw = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(D @ L))
+    X = sp.hstack([np.sqrt(word_weight) * Xw, np.sqrt(1 - word_weight) * Xc], format="csr", dtype=np.float32)
+    used = np.unique(X.indices)  # drop the hashed columns no text uses: every later product is cheaper
+    remap = np.zeros(X.shape[1], dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return sp.csr_matrix((X.data, remap[X.indices], X.indptr), shape=(X.shape[0], max(1, len(used))))
+
+
+# ---------------------------------------------------------------------------------------
+# Linking
+# ---------------------------------------------------------------------------------------
+
+class _Forest:
+    """Union-find (Python lists: faster than numpy for scalar access) with each set's first/last time."""
+
+    def __init__(self, times: np.ndarray) -> None:
+        self.parent = list(range(len(times)))
+        self.first = times.tolist()
+        self.last = times.tolist()
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def union(self, a: int, b: int, max_span: float) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        first = min(self.first[ra], self.first[rb])
+        last = max(self.last[ra], self.last[rb])
+        if last - first > max_span:
+            return False
+        self.parent[rb] = ra
+        self.first[ra], self.last[ra] = first, last
+        return True
+
+    def roots(self) -> np.ndarray:
+        return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
+
+
+def _pairs(X: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray, window_h: float,
+           threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
+           group_penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs (i, j, score) between ``rows`` and candidate rows ``cand`` (global indexes), i > j in order."""
+    low = threshold - street_bonus  # nothing below this can reach the threshold
+    sims = (X[rows] @ X[cand].T).tocoo()
+    keep = sims.data >= low
+    i, j, s = rows[sims.row[keep]], cand[sims.col[keep]], sims.data[keep]
+    keep = (i > j) & (np.abs(hours[i] - hours[j]) <= window_h)
+    i, j, s = i[keep], j[keep], s[keep].astype(np.float64)
+    si, sj = streets[i], streets[j]
+    both = (si != "") & (sj != "")
+    s = s + np.where(both & (si == sj), street_bonus, 0.0)
+    gi, gj = groups[i], groups[j]
+    s = s - np.where((gi != "") & (gj != "") & (gi != gj), group_penalty, 0.0)
+    keep = s >= threshold
+    return i[keep], j[keep], s[keep]
+
+
+def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray, threshold: float, strong: float,
+                  neighbours: int, unknown_threshold: float) -> np.ndarray:
+    """Which candidate pairs become links: a strong pair always; a weaker one (>= threshold) only
+    when each side is among the other's ``neighbours`` best partners (mutual nearest neighbours:
+    a short generic message cannot bridge two unrelated groups); rows with no municipality link
+    only at ``unknown_threshold`` (near-duplicates: the place cannot be confirmed)."""
+    if not len(s):
+        return np.zeros(0, dtype=bool)
+    node = np.concatenate([i, j])
+    score = np.concatenate([s, s])
+    order = np.lexsort((-score, node))
+    rank = np.empty(len(node), dtype=np.int64)
+    sorted_nodes = node[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_nodes)) + 1]
+    first = np.repeat(starts, np.diff(np.r_[starts, len(node)]))
+    rank[order] = np.arange(len(node)) - first
+    ri, rj = rank[: len(s)], rank[len(s):]
+    mutual = (ri < neighbours) & (rj < neighbours)
+    # a strong pair needs to be among the best of one side only (copies of one message form a
+    # clique: its k best pairs per row keep it connected without all n² of them)
+    keep = ((s >= strong) & ((ri < neighbours) | (rj < neighbours))) | mutual
+    return keep & ((muni[i] != "") | (s >= unknown_threshold))
+
+
+def _centroid_sims(X: sp.csr_matrix, members: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Cosines of ``members`` (and ``others``) with the centroid of ``members``, from Gram sums
+    (never a dense centroid of a million hashed columns)."""
+    Xm = X[members]
+    gram = Xm @ Xm.T
+    rowsum = np.asarray(gram.sum(axis=1)).ravel()
+    norm = float(np.sqrt(max(rowsum.sum(), 1e-12)))
+    other = None
+    if others is not None and len(others):
+        other = np.asarray((X[others] @ Xm.T).sum(axis=1)).ravel() / norm
+    return rowsum / norm, other
+
+
+def _outliers(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, threshold: float) -> np.ndarray:
+    """Members of incidents of 3+ messages whose cosine with their incident's centroid is below ``threshold``."""
+    out = np.zeros(len(roots), dtype=bool)
+    idx = np.flatnonzero(valid)
+    if threshold <= 0 or not len(idx):
+        return out
+    _, inv, counts = np.unique(roots[idx], return_inverse=True, return_counts=True)
+    rows = idx[counts[inv] >= 3]
+    if not len(rows):
+        return out
+    rows = rows[np.argsort(roots[rows], kind="stable")]
+    for members in np.split(rows, np.flatnonzero(np.diff(roots[rows])) + 1):
+        sims, _ = _centroid_sims(X, members)
+        out[members[sims < threshold]] = True
+    return out
+
+
+def _attach(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
+            hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
+            min_size: int) -> int:
+    """Second pass: a message left alone (or in a pair) joins a large incident when it is within
+    ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
+    messages is a better judge than any one of them): at ``threshold`` in the same municipality;
+    at ``unplaced_threshold`` when the message names no town (no municipality, or one guessed from
+    a street name alone), to the best such incident anywhere. Changes ``roots`` in place."""
+    idx = np.flatnonzero(valid)
+    if not len(idx) or threshold >= 1:
+        return 0
+    sizes = pd.Series(roots[idx]).value_counts()
+    big = sizes[sizes >= min_size].index.to_numpy()
+    small_mask = np.isin(roots[idx], sizes[sizes <= 2].index.to_numpy())
+    if not len(big) or not small_mask.any():
+        return 0
+    small = idx[small_mask]
+    small = small[np.argsort(hours[small], kind="stable")]
+    by_place = {place: grp.to_numpy() for place, grp in pd.Series(small, index=muni[small]).groupby(level=0, sort=False)
+                if place != ""}
+    unplaced = small[(muni[small] == "") | weak[small]]
+    taken = np.zeros(len(roots), dtype=bool)
+    best_sim = np.zeros(len(roots))
+    best_root = np.full(len(roots), -1)
+    moved = 0
+    in_big = idx[np.isin(roots[idx], big)]
+    in_big = in_big[np.argsort(roots[in_big], kind="stable")]
+    bounds = np.flatnonzero(np.diff(roots[in_big])) + 1
+    for members in np.split(in_big, bounds):
+        root = roots[members[0]]
+        place = muni[members[0]]
+        if place == "":
+            continue
+        first, last = hours[members].min(), hours[members].max()
+        lo, hi = max(first - window_h, last - span_h), min(last + window_h, first + span_h)
+        same = by_place.get(place, np.zeros(0, dtype=np.int64))
+        same = same[np.searchsorted(hours[same], lo, "left"):np.searchsorted(hours[same], hi, "right")]
+        other = unplaced[np.searchsorted(hours[unplaced], lo, "left"):np.searchsorted(hours[unplaced], hi, "right")]
+        if not len(same) and not len(other):
+            continue
+        both = np.concatenate([same, other])
+        _, sims_all = _centroid_sims(X, members, both)
+        if len(same):
+            sims = sims_all[: len(same)]
+            hit = same[(sims >= threshold) & ~taken[same]]
+            roots[hit] = root
+            taken[hit] = True
+            moved += len(hit)
+        if len(other):
+            sims = sims_all[len(same):]
+            better = (sims >= unplaced_threshold) & (sims > best_sim[other])
+            best_sim[other[better]] = sims[better]
+            best_root[other[better]] = root
+    hit = np.flatnonzero((best_root >= 0) & ~taken)
+    roots[hit] = best_root[hit]
+    return moved + len(hit)
+
+
+def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_name: str | None = None,
+                   time_column_name: str | None = None, window: str | pd.Timedelta | float = "48h",
+                   threshold: float = 0.15, strong: float = 0.35, neighbours: int = 10,
+                   unknown_threshold: float = 0.5, attach_threshold: float = 0.2, attach_unplaced_threshold: float = 0.3,
+                   attach_min_size: int = 5, prune_threshold: float = 0.2,
+                   max_span: str | pd.Timedelta | float | None = None,
+                   min_size: int = 2, block_cap: int = 1000, street_bonus: float = 0.1,
+                   group_penalty: float = 0.05, max_chars: int = 400) -> Incidents:
+    """Group the rows of a scored archive into incidents (see the module docstring for the method).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        A scored archive (output of ``curnlp score``): the message text, a time column and the
+        routing columns ``topic``, ``group``, ``municipality`` (``locations`` used when present).
+    text_column_name, time_column_name : str, optional
+        Columns with the text and the time (default: detected by name and content).
+    window : "48h", "2d", Timedelta or hours
+        Two messages are linked only when at most this far apart.
+    threshold : float
+        Minimum link score (see the module docstring), for mutual nearest neighbours.
+    strong : float
+        A pair scoring this much is linked even when not mutual nearest neighbours.
+    neighbours : int
+        How many best partners of a row count as its nearest neighbours.
+    unknown_threshold : float
+        Rows with no municipality link only this strongly (near-duplicates).
+    attach_threshold, attach_min_size : float, int
+        Second pass: a lone message (or a pair's member) joins an incident of at least
+        ``attach_min_size`` messages of its municipality within the window when its cosine with
+        the incident's centroid reaches ``attach_threshold`` (1 turns the pass off).
+    prune_threshold : float
+        After linking, a member of an incident of 3+ whose cosine with the incident's centroid is
+        below this leaves it (cuts chains); the members left out are linked among themselves.
+    attach_unplaced_threshold : float
+        The same for a message that names no town (no municipality, or one inferred from a street
+        name alone): it joins the most similar large incident within the window at this cosine.
+    max_span : optional
+        Longest duration of one incident (default: 2 × window).
+    min_size : int
+        Smallest incident listed in the table (every row still gets an id).
+
+    Raises
+    ------
+    CorpusError
+        Not a scored archive, no time column, or bad parameters.
+    """
+    t0 = time.perf_counter()
+    df, source, tcol = read_timed(data, time_column_name)
+    xcol = text_column(df, text_column_name)
+    window_td = parse_window(window)
+    span_td = parse_window(max_span) if max_span is not None else 2 * window_td
+    if not 0 < threshold <= 1:
+        raise CorpusError(f"threshold must be in (0, 1], not {threshold}")
+    window_h, span_h = window_td / pd.Timedelta(hours=1), span_td / pd.Timedelta(hours=1)
+
+    n = len(df)
+    times = parse_times(df[tcol])
+    valid = times.notna().to_numpy().copy()
+    if "error" in df.columns:
+        valid &= clean_label(df["error"]).isna().to_numpy()
+    texts_raw = df[xcol].to_numpy()
+    locs = df["locations"].to_numpy() if "locations" in df.columns else None
+    texts, streets_list, weak_list = _mask_and_streets(texts_raw, locs, max_chars)
+    weak = np.array(weak_list, dtype=bool)
+    street_names = np.array([s or "" for s in streets_list], dtype=object)
+    streets = np.array([(s or "").lower().replace("ё", "е") for s in streets_list], dtype=object)
+    muni = clean_label(df["municipality"]).str.rstrip("?").fillna("").to_numpy(dtype=object)
+    groups = (clean_label(df["group"]).fillna("").to_numpy(dtype=object) if "group" in df.columns
+              else np.full(n, "", dtype=object))
+    topics = clean_label(df["topic"]) if "topic" in df.columns else pd.Series([pd.NA] * n, dtype="string")
+    t_read = time.perf_counter()
+
+    X = text_vectors(texts)
+    valid &= np.diff(X.indptr) > 0  # a message with no letters links to nothing
+    t_vec = time.perf_counter()
+
+    hours = np.zeros(n)
+    hours[valid] = (times[valid] - times[valid].min()).dt.total_seconds().to_numpy() / 3600.0
+    idx = np.flatnonzero(valid)
+    bucket = np.floor(hours[idx] / window_h).astype(np.int64)
+    topic_arr = topics.fillna("").to_numpy(dtype=object)
+    frame = pd.DataFrame({"i": idx, "k": muni[idx], "b": bucket})
+    # a block with a bucket over block_cap rows (a big city at scale) is split by topic group, then
+    # by topic; whole blocks are split so that buckets still line up in time
+    split_blocks: set = set()
+    for extra in (groups[idx], topic_arr[idx]):
+        sizes = frame.groupby(["k", "b"])["i"].transform("size").to_numpy()
+        crowded = set(frame.loc[sizes > block_cap, "k"])
+        if not crowded:
+            break
+        split_blocks |= crowded
+        keys = frame["k"].to_numpy(dtype=object)
+        frame["k"] = np.where(frame["k"].isin(crowded), keys + "\x1f" + extra.astype(str), keys)
+    I, J, S = [], [], []
+    compared = 0
+    for _, block in frame.groupby("k", sort=False):
+        by_bucket = {b: grp["i"].to_numpy() for b, grp in block.groupby("b", sort=True)}
+        for b, rows in by_bucket.items():
+            prev = by_bucket.get(b - 1)
+            cand = rows if prev is None else np.concatenate([prev, rows])
+            if len(cand) < 2:
+                continue
+            compared += len(rows) * len(cand)
+            for start in range(0, len(rows), 2000):
+                i, j, s = _pairs(X, rows[start:start + 2000], cand, hours, window_h, threshold, streets, groups,
+                                 street_bonus, group_penalty)
+                if len(i):
+                    I.append(i), J.append(j), S.append(s)
+    t_pairs = time.perf_counter()
+
+    forest = _Forest(hours)
+    links = pruned = 0
+    if I:
+        I_, J_, S_ = np.concatenate(I), np.concatenate(J), np.concatenate(S)
+        keep = _filter_links(I_, J_, S_, muni, threshold, strong, neighbours, unknown_threshold)
+        I_, J_, S_ = I_[keep], J_[keep], S_[keep]
+        order = np.argsort(-S_, kind="stable")
+        I_, J_, S_ = I_[order], J_[order], S_[order]
+        for a, b in zip(I_.tolist(), J_.tolist()):
+            links += forest.union(a, b, span_h)
+        roots = forest.roots()
+        # a chain (water -> pipe -> heating -> lighting) is cut: members far from their incident's
+        # centroid leave it, and both parts are linked again from their own pairs
+        outlier = _outliers(X, roots, valid, prune_threshold)
+        if outlier.any():
+            forest = _Forest(hours)
+            links = 0
+            same = outlier[I_] == outlier[J_]
+            for a, b in zip(I_[same].tolist(), J_[same].tolist()):
+                links += forest.union(a, b, span_h)
+            pruned = int(outlier.sum())
+    roots = forest.roots()
+    attached = _attach(X, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
+                       attach_unplaced_threshold, attach_min_size)
+    t_link = time.perf_counter()
+
+    # number incidents: largest first, then earliest
+    comp = pd.DataFrame({"root": roots[idx], "i": idx, "h": hours[idx]})
+    agg = comp.groupby("root").agg(size=("i", "size"), first=("h", "min"))
+    agg = agg.sort_values(["size", "first"], ascending=[False, True])
+    number = pd.Series(np.arange(1, len(agg) + 1), index=agg.index)
+    inc_no = np.zeros(n, dtype=np.int64)
+    inc_no[idx] = number.reindex(roots[idx]).to_numpy()
+    inc_size = np.zeros(n, dtype=np.int64)
+    inc_size[idx] = agg["size"].reindex(roots[idx]).to_numpy()
+    width = max(6, len(str(len(agg))))
+    ids = pd.Series([f"INC-{k:0{width}d}" if k else None for k in inc_no], index=df.index, dtype="string")
+
+    rows = df.copy()
+    rows["incident"] = ids
+    rows["incident_size"] = pd.array(np.where(inc_no > 0, inc_size, 0), dtype="Int64").astype("Int64")
+    rows.loc[inc_no == 0, "incident_size"] = pd.NA
+
+    table = _table(rows, inc_no, inc_size, X, times, topics, groups, muni, street_names, texts_raw, min_size)
+    t_end = time.perf_counter()
+    stats = {"rows": n, "linked_rows": int(valid.sum()), "incidents": int(len(agg)),
+             "incidents_min_size": int(len(table)), "rows_in_listed_incidents": int(table["size"].sum()) if len(table) else 0,
+             "pairs_compared": int(compared), "links": int(links), "pruned": pruned, "attached": int(attached), "blocks_split_by_group": len(split_blocks),
+             "seconds": {"read": round(t_read - t0, 2), "vectors": round(t_vec - t_read, 2),
+                         "pairs": round(t_pairs - t_vec, 2), "link": round(t_link - t_pairs, 2),
+                         "table": round(t_end - t_link, 2), "total": round(t_end - t0, 2)}}
+    params = {"text_column": xcol, "time_column": tcol, "window": str(window_td), "max_span": str(span_td),
+              "threshold": threshold, "strong": strong, "neighbours": neighbours,
+              "unknown_threshold": unknown_threshold,
+              "attach_threshold": attach_threshold, "prune_threshold": prune_threshold,
+              "attach_unplaced_threshold": attach_unplaced_threshold, "attach_min_size": attach_min_size, "min_size": min_size, "block_cap": block_cap, "street_bonus": street_bonus,
+              "group_penalty": group_penalty, "max_chars": max_chars}
+    log.info("curnlp incidents: %s rows -> %s incidents (%s of >= %s) in %.1f s", n, len(agg), len(table),
+             min_size, t_end - t0)
+    return Incidents(rows=rows, table=table, params=params, stats=stats)
+
+
+def _modes(m: pd.DataFrame, column: str) -> pd.Series:
+    """Most frequent non-empty ``column`` value per incident ``no`` (vectorized; ties: first seen)."""
+    pairs = m[["no", column]].dropna()
+    pairs = pairs[pairs[column].astype(str) != ""]
+    counts = pairs.groupby(["no", column], sort=False).size().rename("c").reset_index()
+    counts = counts.sort_values(["no", "c"], ascending=[True, False], kind="stable").drop_duplicates("no")
+    return counts.set_index("no")[column]
+
+
+def _mode(values: pd.Series) -> Any:
+    values = values.dropna()
+    values = values[values.astype(str) != ""]
+    return values.mode().iloc[0] if len(values) else None
+
+
+def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, X: sp.csr_matrix, times: pd.Series,
+           topics: pd.Series, groups: np.ndarray, muni: np.ndarray, streets: np.ndarray, texts: np.ndarray,
+           min_size: int) -> pd.DataFrame:
+    columns = ["incident", "size", "first", "last", "municipality", "street", "topic", "group", "group_name",
+               "needs_review", "representative", "places"]
+    members = np.flatnonzero((inc_no > 0) & (inc_size >= max(1, min_size)))
+    if not len(members):
+        return pd.DataFrame(columns=columns)
+    # representative: the member closest to its incident's centroid (one sparse product for all incidents)
+    codes, inv = np.unique(inc_no[members], return_inverse=True)
+    A = sp.csr_matrix((np.ones(len(members), dtype=np.float32), (inv, members)), shape=(len(codes), X.shape[0]))
+    C = A @ X
+    closeness = np.asarray(X[members].multiply(C[inv]).sum(axis=1)).ravel()
+    review = is_true(rows["needs_review"]).to_numpy() if "needs_review" in rows.columns else np.zeros(len(rows), bool)
+    from ._data import place_mentions
+    locs = rows["locations"].to_numpy() if "locations" in rows.columns else None
+    m = pd.DataFrame({"no": inc_no[members], "t": times.to_numpy()[members], "municipality": muni[members],
+                      "street": streets[members], "topic": topics.to_numpy()[members], "group": groups[members],
+                      "review": review[members], "close": closeness, "row": members})
+    best = m.loc[m.groupby("no")["close"].idxmax(), ["no", "row"]].set_index("no")["row"]
+    g = m.groupby("no")
+    table = pd.DataFrame({
+        "size": g.size(), "first": g["t"].min(), "last": g["t"].max(),
+        "municipality": _modes(m, "municipality"), "street": _modes(m, "street"),
+        "topic": _modes(m, "topic"), "group": _modes(m, "group"), "needs_review": g["review"].mean().round(3),
+    })
+    table["representative"] = [" ".join(str(texts[r]).split())[:500].strip() for r in best.reindex(table.index)]
+    if locs is not None:
+        places = {}
+        largest = set(g.size().sort_values(ascending=False).index[:2000])  # the rest: not printed anywhere
+        for no, grp in m[m["no"].isin(largest)].groupby("no")["row"]:
+            c = Counter(p for r in grp.to_numpy()[:200] for p in place_mentions(locs[r]))
+            places[no] = "; ".join(p for p, _ in c.most_common(3))
+        table["places"] = pd.Series(places)
+    else:
+        table["places"] = ""
+    if "group_name" in rows.columns:
+        gn = pd.DataFrame({"g": groups[members], "n": clean_label(rows["group_name"]).to_numpy()[members]}).dropna()
+        names = dict(gn.drop_duplicates("g").itertuples(index=False))
+        table["group_name"] = table["group"].map(lambda x: names.get(x))
+    else:
+        table["group_name"] = None
+    width = max(6, len(str(int(inc_no.max()))))
+    table["incident"] = [f"INC-{k:0{width}d}" for k in table.index]
+    table = table.sort_values(["size", "first"], ascending=[False, True]).reset_index(drop=True)
+    for c in ("municipality", "street", "topic", "group"):
+        table[c] = table[c].replace("", None)
+    return table[columns]
+
+
+# ---------------------------------------------------------------------------------------
+# Files and command line
+# ---------------------------------------------------------------------------------------
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` as CSV, JSONL, Parquet or XLSX (by extension; XLSX strings never become formulas)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    tmp = p.with_name(p.name + ".tmp")
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d %H:%M:%S")
+    if suffix in (".parquet", ".pq"):
+        out.to_parquet(tmp, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        out.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".xlsx":
+        from openpyxl import Workbook
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("incidents")
+        ws.append([str(c) for c in out.columns])
+        from openpyxl.cell import WriteOnlyCell
+        for record in out.itertuples(index=False):
+            cells = []
+            for v in record:
+                v = _plain(v)
+                cell = WriteOnlyCell(ws, value=v)
+                if isinstance(v, str) and _FORMULA.match(v):
+                    cell.data_type = "s"  # a citizen's "=..." stays text
+                cells.append(cell)
+            ws.append(cells)
+        wb.save(tmp)
+    else:
+        out.to_csv(tmp, index=False, sep="\t" if suffix in (".tsv", ".tab") else ",")
+    os.replace(tmp, p)
+
+
+def table_path(output: str | os.PathLike[str]) -> Path:
+    """Default incident-table path next to the rows output: ``out.csv`` → ``out.incidents.csv``."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.incidents{p.suffix or '.csv'}")
+
+
+def write_incidents(data: pd.DataFrame | str | os.PathLike[str], output: str | os.PathLike[str],
+                    table: str | os.PathLike[str] | None = None, **options: Any) -> Incidents:
+    """Find incidents and write the rows (with ``incident``) to ``output`` and the table next to it."""
+    result = find_incidents(data, **options)
+    write_table(result.rows, output)
+    write_table(result.table, table or table_path(output))
+    return result
+
+
+def _cmd_incidents(args: argparse.Namespace) -> int:
+    table = args.table or table_path(args.output)
+    extra = {"threshold": args.threshold} if args.threshold is not None else {}
+    result = write_incidents(args.scored, args.output, table, text_column_name=args.text_column,
+                             time_column_name=args.time_column, window=args.window, max_span=args.max_span,
+                             min_size=args.min_size, **extra)
+    if not args.quiet:
+        s = result.stats
+        print(f"curnlp incidents: {s['rows']:,} rows, {s['incidents_min_size']:,} incidents of >= {args.min_size} "
+              f"messages holding {s['rows_in_listed_incidents']:,} rows, in {s['seconds']['total']:.1f} s "
+              f"-> {args.output}, {table}", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``incidents`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
+    p = subparsers.add_parser("incidents", help="group messages about one problem in one place and time into incidents",
+                              description="Link messages of a scored archive about the same problem in the same "
+                                          "municipality within a time window. Writes every row with an 'incident' "
+                                          "id, and an incident table (size, first/last time, place, topic, a "
+                                          "representative message).")
+    p.add_argument("scored", help="output of curnlp score (.csv, .jsonl, .parquet, .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="rows with incident ids (.csv, .jsonl, .parquet, .xlsx)")
+    p.add_argument("--table", help="incident table to write (default: OUTPUT with .incidents before the extension)")
+    p.add_argument("--time-column", help="column with the message time (default: detected)")
+    p.add_argument("--text-column", help="column with the message text (default: detected)")
+    p.add_argument("--window", default="48h", help="longest gap between linked messages (default 48h; e.g. 24h, 3d)")
+    p.add_argument("--max-span", help="longest incident (default: 2 x window)")
+    p.add_argument("--threshold", type=float, help="minimum link score, 0-1 (default 0.15; higher: smaller, "
+                                                   "purer incidents)")
+    p.add_argument("--min-size", type=int, default=2, help="smallest incident in the table (default 2)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    p.set_defaults(run=_cmd_incidents)
+    return p

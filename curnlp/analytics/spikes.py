@@ -1,0 +1,198 @@
+"""Spikes: where the latest window has far more messages than the place's own history.
+
+The rule (also printed in the report):
+
+* **Cells** — municipality × topic group, municipality × topic, and municipality (all topics).
+* **Windows** — the latest window is the ``window`` (default 48 h) ending at the archive's last
+  message; the history is every complete window of the same length before it (60 days → 29).
+* **Expected count** — λ = (history count + 0.5) / history windows (the 0.5 pseudo-count keeps a
+  cell never seen before from having λ = 0).
+* **Tail probability** — p = P(X ≥ observed) under Poisson(λ); when the cell's history is
+  over-dispersed (variance of its window counts > mean, ≥ 4 windows) a negative binomial with
+  the same mean and the moment-fitted dispersion is used instead (bursty cells need more to flag).
+* **Flag** — observed ≥ ``min_count`` (5), observed ≥ ``min_ratio`` (3) × λ, and p below
+  ``alpha`` / m (Bonferroni over the m cells with at least ``min_count`` in the latest window;
+  ``alpha`` = 0.01), so that testing hundreds of cells does not flag noise.
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed
+
+__all__ = ["Spike", "Spikes", "find_spikes", "RULE"]
+
+#: The rule in Russian, as printed under the spikes table.
+RULE = ("Всплеск — ячейка «муниципальное образование × группа / тема / все обращения», в которой за последнее "
+        "окно ({window}) обращений не меньше {min_count}, не меньше чем в {min_ratio:g} раза больше ожидаемого, "
+        "и вероятность получить столько или больше случайно меньше {alpha:g}/m (поправка Бонферрони, m = {m} "
+        "проверенных ячеек). Ожидаемое число λ = (число в истории + 0,5) / число окон истории ({h} окон той же "
+        "длины до последнего); вероятность — хвост распределения Пуассона, а для ячеек с избыточной "
+        "изменчивостью (дисперсия > среднего) — отрицательного биномиального с той же дисперсией.")
+
+
+@dataclass(frozen=True)
+class Spike:
+    """One flagged cell."""
+
+    municipality: str
+    level: str            # "all", "group" or "topic"
+    label: str | None     # the group code or topic (None for "all")
+    name: str | None      # human-readable label (group name)
+    count: int            # messages in the latest window
+    expected: float       # λ per window
+    ratio: float
+    p_value: float
+    history: int          # messages of the cell before the latest window
+    places: tuple[str, ...] = ()   # towns / settlements most mentioned in the window's messages
+    rows: tuple[int, ...] = field(default=(), repr=False)  # positions of the window's messages
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict (without row positions)."""
+        d = {k: v for k, v in self.__dict__.items() if k != "rows"}
+        d["places"] = list(self.places)
+        return d
+
+
+@dataclass(frozen=True)
+class Spikes:
+    """The result of :func:`find_spikes`: flagged cells (strongest first) and the rule's parameters."""
+
+    spikes: tuple[Spike, ...]
+    window_start: pd.Timestamp | None
+    window_end: pd.Timestamp | None
+    history_windows: int
+    cells_tested: int
+    params: dict
+
+    @property
+    def rule(self) -> str:
+        """The rule in Russian with this run's figures."""
+        p = self.params
+        return RULE.format(window=p["window_text"], min_count=p["min_count"], min_ratio=p["min_ratio"],
+                           alpha=p["alpha"], m=self.cells_tested, h=self.history_windows)
+
+    def to_dict(self) -> dict:
+        """A JSON-serializable dict."""
+        return {"window_start": str(self.window_start), "window_end": str(self.window_end),
+                "history_windows": self.history_windows, "cells_tested": self.cells_tested, "params": self.params,
+                "spikes": [s.to_dict() for s in self.spikes]}
+
+
+def _tail(x: int, lam: float, var: float | None) -> float:
+    """P(X >= x) under Poisson(lam), or NB(mean lam, variance var) when var > lam."""
+    from scipy import stats
+    if var is not None and var > lam > 0:
+        r = lam * lam / (var - lam)
+        return float(stats.nbinom.sf(x - 1, r, r / (r + lam)))
+    return float(stats.poisson.sf(x - 1, lam))
+
+
+def _window_text(td: pd.Timedelta) -> str:
+    hours = td / pd.Timedelta(hours=1)
+    if hours % 24 == 0:
+        days = int(hours // 24)
+        return f"{days} сут." if days != 1 else "1 сутки"
+    return f"{hours:g} ч"
+
+
+def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name: str | None = None,
+                window: str | pd.Timedelta | float = "48h", alpha: float = 0.01, min_count: int = 5,
+                min_ratio: float = 3.0, levels: Sequence[str] = ("all", "group", "topic"),
+                group_names: dict[str, str] | None = None, end: Any = None) -> Spikes:
+    """Flag municipality × topic cells whose latest-window count is far above their history.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        A scored archive with a time column.
+    window : "48h", "2d", Timedelta or hours
+        Length of the latest window and of each history window.
+    alpha, min_count, min_ratio : see the module docstring.
+    levels : which cells: ``all`` (whole municipality), ``group``, ``topic``.
+    end : optional
+        End of the latest window (default: the last message's time).
+
+    Raises
+    ------
+    CorpusError
+        Not a scored archive or no time column.
+    """
+    df, source, tcol = read_timed(data, time_column_name)
+    td = parse_window(window)
+    times = parse_times(df[tcol])
+    ok = times.notna()
+    if "error" in df.columns:
+        ok &= clean_label(df["error"]).isna()
+    params = {"window": str(td), "window_text": _window_text(td), "alpha": alpha, "min_count": min_count,
+              "min_ratio": min_ratio, "levels": list(levels), "time_column": tcol}
+    if not ok.any():
+        return Spikes((), None, None, 0, 0, params)
+    t_end = pd.Timestamp(end) if end is not None else times[ok].max()
+    t_start = times[ok].min()
+    # window index: 0 = latest (t_end - td, t_end], 1 = the one before, ...
+    k = np.floor(((t_end - times[ok]) / td)).astype(int).to_numpy()
+    # a message exactly at t_end - td belongs to window 1; messages after `end` are ignored
+    h = int(np.floor((t_end - t_start) / td))  # complete history windows before the latest
+    sub = pd.DataFrame({"k": k, "pos": np.flatnonzero(ok.to_numpy()),
+                        "m": clean_label(df.loc[ok, "municipality"]).str.rstrip("?").fillna("").to_numpy()})
+    sub = sub[(sub["k"] >= 0) & (sub["k"] <= h) & (sub["m"] != "")]
+    if h < 1 or sub.empty:
+        return Spikes((), t_end - td, t_end, max(h, 0), 0, params)
+    cells = []
+    for level in levels:
+        if level == "all":
+            lab = pd.Series([""] * len(sub), index=sub.index)
+        elif level in ("group", "topic") and level in df.columns:
+            lab = clean_label(df[level]).to_numpy()[sub["pos"].to_numpy()]
+            lab = pd.Series(lab, index=sub.index).fillna("")
+        else:
+            continue
+        frame = sub.assign(level=level, label=lab)
+        if level != "all":
+            frame = frame[frame["label"] != ""]
+        cells.append(frame)
+    allc = pd.concat(cells, ignore_index=True)
+    counts = allc.groupby(["level", "m", "label", "k"]).size().rename("n").reset_index()
+    latest = counts[counts["k"] == 0].set_index(["level", "m", "label"])["n"]
+    hist = counts[(counts["k"] >= 1) & (counts["k"] <= h)]
+    tested = latest[latest >= min_count]
+    m = len(tested)
+    if not m:
+        return Spikes((), t_end - td, t_end, h, 0, params)
+    hist_sum = hist.groupby(["level", "m", "label"])["n"].sum()
+    hist_sq = (hist.assign(sq=hist["n"] ** 2)).groupby(["level", "m", "label"])["sq"].sum()
+    locs = df["locations"].to_numpy() if "locations" in df.columns else None
+    names = group_names or {}
+    found = []
+    for key, x in tested.items():
+        total = int(hist_sum.get(key, 0))
+        lam = (total + 0.5) / h
+        var = None
+        if h >= 4:
+            mean = total / h
+            var = hist_sq.get(key, 0) / h - mean * mean
+            var = var * h / (h - 1)
+            var = var if var > mean else None
+        p = _tail(int(x), lam, var)
+        if x < min_ratio * lam or p >= alpha / m:
+            continue
+        level, muni, label = key
+        rows = allc.loc[(allc["level"] == level) & (allc["m"] == muni) & (allc["label"] == label) & (allc["k"] == 0),
+                        "pos"].to_numpy()
+        places: tuple[str, ...] = ()
+        if locs is not None:
+            c = Counter(pl for r in rows for pl in dict.fromkeys(place_mentions(locs[r])))
+            places = tuple(pl for pl, _ in c.most_common(3))
+        found.append(Spike(municipality=muni, level=level, label=label or None,
+                           name=(names.get(label) if level == "group" else None) or (label or None),
+                           count=int(x), expected=round(lam, 3), ratio=round(x / lam, 1), p_value=p, history=total,
+                           places=places, rows=tuple(int(r) for r in rows)))
+    found.sort(key=lambda s: (s.p_value, -s.count))
+    return Spikes(tuple(found), t_end - td, t_end, h, m, params)
