@@ -186,11 +186,13 @@ def _accepts(method: Any, name: str) -> bool:
 
 
 def score_values(router: Any, values: Sequence[object], *, max_chars: int = DEFAULT_MAX_CHARS,
-                 batch_size: int = 256) -> list[Result]:
+                 batch_size: int = 256, times: Sequence[object] | None = None) -> list[Result]:
     """Route ``values`` with ``router``; one result tuple per value (see :data:`OUTPUT_COLUMNS`).
 
-    Never raises for a bad value: it gets an error message instead. A failure inside the
-    router on a batch is retried message by message so only the culprit gets the error.
+    ``times`` (one per value, None or empty = now) routes each message as of its time
+    (:meth:`Router.route_many` ``times=``). Never raises for a bad value: it gets an error
+    message instead. A failure inside the router on a batch (an unreadable time, a bug) is
+    retried message by message so only the culprit gets the error.
     """
     results: list[Result | None] = [None] * len(values)
     todo: list[int] = []
@@ -201,16 +203,19 @@ def score_values(router: Any, values: Sequence[object], *, max_chars: int = DEFA
         else:
             results[i] = _error(problem)
     texts = [values[i] for i in todo]
+    when = None if times is None else [_time_value(times[i]) for i in todo]
     # the scored file has no evidence column: skip computing it when the Router can
     extra = {"evidence": False} if _accepts(router.route_many, "evidence") else {}
     try:
-        routed: list[Any] = router.route_many(texts, batch_size=batch_size, errors="return", **extra)
-    except Exception:  # a bug on some message: isolate it, keep the rest
+        routed: list[Any] = router.route_many(texts, batch_size=batch_size, errors="return",
+                                              **({} if when is None else {"times": when}), **extra)
+    except Exception:  # an unreadable time or a bug on some message: isolate it, keep the rest
         log.warning("curnlp: routing a batch of %d failed; retrying one by one", len(texts), exc_info=True)
         routed = []
-        for text in texts:
+        for k, text in enumerate(texts):
             try:
-                routed.extend(router.route_many([text], errors="return", **extra))
+                one = {} if when is None else {"times": [when[k]]}
+                routed.extend(router.route_many([text], errors="return", **one, **extra))
             except Exception as exc:  # noqa: BLE001 -- recorded in the row
                 log.exception("curnlp: routing failed on a message")
                 routed.append(RuntimeError(f"internal error: {type(exc).__name__}: {exc}"))
@@ -219,9 +224,16 @@ def score_values(router: Any, values: Sequence[object], *, max_chars: int = DEFA
     return results  # type: ignore[return-value]
 
 
-def _score_task(args: tuple[list[object], int, int]) -> list[Result]:
-    values, max_chars, batch_size = args
-    return score_values(worker_router(), values, max_chars=max_chars, batch_size=batch_size)
+def _time_value(value: object) -> object:
+    """A time cell as :meth:`Router.route_many` takes it: None for an empty cell (now)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+def _score_task(args: tuple[list[object], int, int, list[object] | None]) -> list[Result]:
+    values, max_chars, batch_size, times = args
+    return score_values(worker_router(), values, max_chars=max_chars, batch_size=batch_size, times=times)
 
 
 # kept for callers of the old private names
@@ -358,7 +370,7 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
                chunk_size: int = DEFAULT_CHUNK_SIZE, resume: bool = False, progress: bool = True,
                entities: bool = True, max_chars: int = DEFAULT_MAX_CHARS, input_format: str | None = None,
                output_format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-               batch_size: int = 256, safe_csv: bool = False) -> Summary:
+               batch_size: int = 256, safe_csv: bool = False, time_column: str | None = None) -> Summary:
     """Route every row of an archive and write it with the routing columns, streaming.
 
     Parameters
@@ -370,6 +382,10 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
         Column with the message (default: the first of :data:`TEXT_COLUMNS` present).
     id_column : str, optional
         Column with a row id, used in the failure examples of the summary.
+    time_column : str, optional
+        Column with each message's date or time (as in training): route it as of then, by
+        the labelling convention of its period (a bundle trained with a time column; an
+        empty cell routes as of now, an unreadable one gets an error for that row alone).
     router : Router or path, optional
         A loaded Router or a bundle directory (default: the shipped model).
     jobs : int
@@ -445,12 +461,15 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
             raise CorpusError(f"id column {id_column!r} not in {source}; its columns are {table.columns}")
         text_index = table.columns.index(text_column)
         id_index = table.columns.index(id_column) if id_column is not None else None
+        if time_column is not None and time_column not in table.columns:
+            raise CorpusError(f"time column {time_column!r} not in {source}; its columns are {table.columns}")
+        time_index = table.columns.index(time_column) if time_column is not None else None
         columns = _output_columns(table.columns)
 
         loaded, spec, model_id = _resolve_router(router, entities=entities, max_chars=max_chars, jobs=jobs)
         limit = min(max_chars, spec[2]) if spec[2] else max_chars
         identity = _input_identity(source) if checkpoint_path is not None and source != "-" else None
-        options = {"text_column": text_column, "model": model_id, "entities": spec[1], "max_chars": limit,
+        options = {"text_column": text_column, "time_column": time_column, "model": model_id, "entities": spec[1], "max_chars": limit,
                    "input_format": table.format, "output_format": out_fmt, "encoding": table.encoding,
                    "delimiter": table.delimiter, "safe_csv": bool(safe_csv) and out_fmt == "csv"}
         if saved is not None:
@@ -511,9 +530,11 @@ def score_file(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
 
         def submit(chunk: list[Row]) -> Any:
             values = [row.values[text_index] if row.error is None else None for row in chunk]
+            times = None if time_index is None else [row.values[time_index] if row.error is None else None
+                                                      for row in chunk]
             if pool is None:
-                return score_values(loaded, values, max_chars=limit, batch_size=batch_size)
-            return pool.submit(_score_task, (values, limit, batch_size))
+                return score_values(loaded, values, max_chars=limit, batch_size=batch_size, times=times)
+            return pool.submit(_score_task, (values, limit, batch_size, times))
 
         def finish(chunk: list[Row], pending: Any, position: int) -> None:
             results = pending if pool is None else pending.result()
@@ -625,7 +646,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
             jobs=args.jobs, chunk_size=args.chunk_size, resume=args.resume, progress=not args.quiet,
             entities=not args.no_entities, max_chars=args.max_chars,
             input_format=input_format, output_format=output_format,
-            encoding=args.encoding, delimiter=args.delimiter, safe_csv=args.safe_csv)
+            encoding=args.encoding, delimiter=args.delimiter, safe_csv=args.safe_csv, time_column=args.time_column)
     except KeyboardInterrupt:
         if args.output != "-":
             print(f"curnlp score: interrupted; {args.output} is kept with its checkpoint: run the same command "
@@ -665,6 +686,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--output-format", choices=FORMATS, help="output format (default: by suffix; overrides --format)")
     p.add_argument("--text-column", help=f"column with the message (default: first of {', '.join(TEXT_COLUMNS)})")
     p.add_argument("--id-column", help="column with a row id (shown in failure examples)")
+    p.add_argument("--time-column", help="column with each message's date or time: route it as of then "
+                                         "(a bundle trained with --time-column; empty = now)")
     p.add_argument("--model", metavar="DIR", help="model bundle directory (default: the shipped Kursk model)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes (0: one per core)")
     p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, metavar="ROWS",

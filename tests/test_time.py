@@ -220,3 +220,24 @@ def test_cli_train_and_evaluate_with_a_time_column(tmp_path, capsys):
     assert cli.main(["train", str(path), "--text-column", "Текст обращения", "--agency-column", "Исполнитель",
                      "--time-column", "Дата", "--folds", "0", "-o", str(out), "--quiet"]) == 1
     assert "row 6 ('31.13.2021')" in capsys.readouterr().err
+
+
+def test_score_routes_each_row_as_of_its_time(router, tmp_path):
+    """curnlp score --time-column: old rows by the old convention, empty = now, a bad date
+    costs its own row only; the summary counts it as failed."""
+    from curnlp.batch import score_file
+    router.save(tmp_path / "bundle")
+    rows = pd.DataFrame({"Дата": ["15.03.2021", "", "2021-11-02", "в прошлом году", "01.02.2021 10:00"],
+                         "Текст обращения": [ROAD_MESSAGE] * 5})
+    src = tmp_path / "in.csv"
+    rows.to_csv(src, index=False)
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}.csv"
+        summary = score_file(src, out, router=str(tmp_path / "bundle"), time_column="Дата", progress=False,
+                             jobs=jobs, entities=False, chunk_size=2)
+        scored = pd.read_csv(out, keep_default_na=False)
+        assert list(scored["agency"]) == [UMBRELLA, ROADS, ROADS, "", UMBRELLA]
+        assert scored["error"][3] and not any(scored["error"][i] for i in (0, 1, 2, 4))
+        assert (summary.rows_read, summary.failed) == (5, 1)
+    with pytest.raises(CorpusError, match="time column"):
+        score_file(src, tmp_path / "x.csv", router=str(tmp_path / "bundle"), time_column="Когда", progress=False)
