@@ -71,7 +71,7 @@ CHECKPOINT_SUFFIX = ".curnlp-progress.json"
 _CHECKPOINT_VERSION = 3
 _EMPTY_RESULT = (None,) * (len(OUTPUT_COLUMNS) - 1)
 _REVIEW = OUTPUT_COLUMNS.index("needs_review")
-_REASONS = OUTPUT_COLUMNS.index("review_reasons")
+_LABELS = tuple(OUTPUT_COLUMNS.index(c) for c in ("topic", "group", "agency"))
 #: Exit status of ``curnlp score`` (and the other commands).
 EXIT_CODES = {
     0: "done: every row written (rows that could not be routed carry an error)",
@@ -342,7 +342,7 @@ class _Counts:
             else:
                 self.routed += 1
                 self.review += bool(result[_REVIEW])
-                self.labelled += not (result[_REASONS] or "").startswith(("no_words", "not_russian"))
+                self.labelled += any(result[k] is not None for k in _LABELS)
 
     def to_dict(self) -> dict:
         return {"rows": self.rows, "routed": self.routed, "needs_review": self.review, "failed": self.failed,

@@ -85,8 +85,12 @@ class Routing:
     truncated: bool = False
     group_name: str | None = None
     review_reasons: tuple[str, ...] = ()
-    region: str | None = None
     place: Place | None = None
+
+    @property
+    def region(self) -> str | None:
+        """The official name of the region the message is about (``place.region``), or None."""
+        return self.place.region if self.place is not None else None
 
     @property
     def outside(self) -> OtherRegion | None:
@@ -381,8 +385,7 @@ class Router:
                                locations=list(place.locations) if place else [], entities=ents,
                                evidence=evidence, model=self.id,
                                truncated=truncated, group_name=self._group_name(preds.get("group")),
-                               review_reasons=tuple(reasons), region=place.region if place else None,
-                               place=place))
+                               review_reasons=tuple(reasons), place=place))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:
