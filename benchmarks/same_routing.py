@@ -2,7 +2,7 @@
 write (``--dump``) or compare (``--compare``) the ``Routing.to_dict()`` outputs as JSONL.
 
     PYTHONPATH=/path/to/old/checkout python benchmarks/same_routing.py --dump old.jsonl
-    python benchmarks/same_routing.py --compare old.jsonl
+    python benchmarks/same_routing.py --compare old.jsonl [--ignore model]
 
 Both modes route with and without entities (``entities``/``fast`` fields per line).
 Exit status 1 when any message differs; the first differences are printed.
@@ -32,6 +32,9 @@ def main() -> int:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--dump", metavar="JSONL")
     mode.add_argument("--compare", metavar="JSONL")
+    p.add_argument("--ignore", action="append", default=[], metavar="FIELD",
+                   help="leave this Routing field out of the comparison (repeatable), e.g. model when only the "
+                        "bundle id changed")
     args = p.parse_args()
     import curnlp
     print(f"curnlp from {os.path.dirname(curnlp.__file__)}", file=sys.stderr)
@@ -45,6 +48,10 @@ def main() -> int:
     with open(args.compare, encoding="utf-8") as fh:
         old = [json.loads(line) for line in fh]
     new = [json.loads(json.dumps(row, ensure_ascii=False, sort_keys=True)) for row in rows]
+    for row in old + new:
+        for mode_ in ("entities", "fast"):
+            for field in args.ignore:
+                row[mode_].pop(field, None)
     if len(old) != len(new):
         print(f"different lengths: {len(old)} before, {len(new)} now")
         return 1

@@ -16,20 +16,27 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import joblib
 
 from . import __version__
 from .errors import CorruptModel, IncompatibleModel, ModelNotFound
 
-__all__ = ["FORMAT_VERSION", "Bundle", "write_bundle", "read_bundle", "read_manifest", "file_sha256", "versions"]
+__all__ = ["FORMAT_VERSION", "Bundle", "write_bundle", "add_objects", "read_bundle", "read_manifest", "file_sha256", "versions"]
 
 log = logging.getLogger("curnlp")
 
 #: Version of the bundle layout; a reader refuses any other.
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+#: bundle files holding numpy arrays and curnlp classes only (no scikit-learn objects):
+#: loading them needs no scikit-learn and does not depend on its version
+SKLEARN_FREE = frozenset({"predictor.joblib"})
+#: bundle files written uncompressed and loaded memory-mapped: their arrays are read from
+#: the page cache on demand and shared by every process that loads the bundle (git
+#: compresses them in its own storage anyway)
+MEMORY_MAPPED = frozenset({"predictor.joblib"})
 _PACKAGES = ("scikit-learn", "numpy", "scipy", "joblib", "natasha", "pymorphy3", "pymorphy3-dicts-ru")
 
 
@@ -80,7 +87,7 @@ def write_bundle(directory: str | os.PathLike[str], objects: Mapping[str, Any],
     files = {}
     for name, obj in objects.items():
         filename = f"{name}.joblib"
-        joblib.dump(obj, staging / filename, compress=compress)
+        joblib.dump(obj, staging / filename, compress=0 if filename in MEMORY_MAPPED else compress)
         files[filename] = {"sha256": file_sha256(staging / filename), "bytes": (staging / filename).stat().st_size}
     bundle_id = hashlib.sha256("".join(sorted(f["sha256"] for f in files.values())).encode()).hexdigest()[:16]
     full = {
@@ -104,6 +111,30 @@ def write_bundle(directory: str | os.PathLike[str], objects: Mapping[str, Any],
     return target
 
 
+def add_objects(directory: str | os.PathLike[str], objects: Mapping[str, Any], *, compress: int = 3) -> Path:
+    """Add (or replace) objects in an existing bundle, leaving its other files untouched
+    (e.g. the compiled predictor, :func:`curnlp.predictor.compile_bundle`). The manifest
+    gets their checksums and a new ``bundle_id``; the rest of it is kept."""
+    path = Path(directory)
+    manifest = verify(path)
+    staged = {}
+    for name, obj in objects.items():
+        filename = f"{name}.joblib"
+        tmp = path / f".{filename}.tmp"
+        joblib.dump(obj, tmp, compress=0 if filename in MEMORY_MAPPED else compress)
+        staged[filename] = tmp
+        manifest["files"][filename] = {"sha256": file_sha256(tmp), "bytes": tmp.stat().st_size}
+    manifest["bundle_id"] = hashlib.sha256("".join(sorted(f["sha256"] for f in manifest["files"].values())).encode()
+                                           ).hexdigest()[:16]
+    (path / MANIFEST).unlink()  # no manifest while files change: a reader sees no bundle, never a mixed one
+    for filename, tmp in staged.items():
+        tmp.replace(path / filename)
+    tmp = path / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path / MANIFEST)
+    return path
+
+
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """The parsed manifest of a bundle, with clear errors for a missing or broken one."""
     path = Path(directory)
@@ -121,7 +152,7 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
-def _check_compatible(manifest: Mapping[str, Any], where: Path) -> None:
+def _check_compatible(manifest: Mapping[str, Any], where: Path, scikit_learn: bool = True) -> None:
     fmt = manifest.get("format_version")
     written_by = manifest.get("versions", {})
     if not isinstance(written_by, dict) or not all(isinstance(v, str) for v in written_by.values()):
@@ -130,6 +161,8 @@ def _check_compatible(manifest: Mapping[str, Any], where: Path) -> None:
         raise IncompatibleModel(
             f"bundle {where} has format {fmt!r} (written by curnlp {written_by.get('curnlp', '?')}); "
             f"this curnlp {__version__} reads format {FORMAT_VERSION}: retrain it or install the matching curnlp")
+    if not scikit_learn:
+        return
     have = _installed("scikit-learn")  # one lookup, not all of versions(): loading is timed
     made = written_by.get("scikit-learn", "?")
     if made.split(".")[:2] != have.split(".")[:2]:
@@ -163,8 +196,9 @@ def verify(directory: str | os.PathLike[str], manifest: Mapping[str, Any] | None
     return manifest
 
 
-def read_bundle(directory: str | os.PathLike[str]) -> Bundle:
-    """Verify and load a bundle.
+def read_bundle(directory: str | os.PathLike[str], names: Sequence[str] | None = None) -> Bundle:
+    """Verify a bundle (every file's checksum) and load its objects (only those in
+    ``names``, e.g. ``("predictor",)``; default: all).
 
     Raises
     ------
@@ -177,12 +211,17 @@ def read_bundle(directory: str | os.PathLike[str]) -> Bundle:
     """
     path = Path(directory)
     manifest = read_manifest(path)
-    _check_compatible(manifest, path)
+    wanted = [f for f in manifest["files"] if names is None or Path(f).stem in names]
+    _check_compatible(manifest, path, scikit_learn=any(f not in SKLEARN_FREE for f in wanted))
     verify(path, manifest)
+    missing = sorted(set(names or ()) - {Path(f).stem for f in wanted})
+    if missing:
+        raise CorruptModel(f"bundle {path} has no {', '.join(n + '.joblib' for n in missing)} in its manifest")
     objects = {}
-    for filename in manifest["files"]:
+    for filename in wanted:
         try:
-            objects[Path(filename).stem] = joblib.load(path / filename)
+            objects[Path(filename).stem] = joblib.load(path / filename,
+                                                       mmap_mode="r" if filename in MEMORY_MAPPED else None)
         except Exception as exc:  # any unpickling failure means a damaged bundle
             raise CorruptModel(f"{path / filename} cannot be loaded: {type(exc).__name__}: {exc}") from exc
     return Bundle(path, objects, manifest)

@@ -1,4 +1,5 @@
-"""Command line: ``curnlp route | score | report | incidents | train | evaluate | learn-pack | locate | normalize``.
+"""Command line: ``curnlp route | score | report | incidents | train | evaluate | compile | learn-pack | locate |
+normalize``.
 
 Exit codes: 0 success, 1 a curnlp error (bad input, missing or corrupt model, unusable
 corpus), 2 bad usage, 3 ``score``: no row could be routed, 4 ``score``: more rows failed
@@ -115,6 +116,18 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .predictor import NotCompilable, compile_bundle
+    try:
+        predictor = compile_bundle(args.model)
+    except NotCompilable as exc:
+        print(f"curnlp: error: {args.model}: the classifier cannot be compiled ({exc}); it still routes as it is",
+              file=sys.stderr)
+        return 1
+    print(f"{args.model}: added predictor.joblib ({predictor!r})", file=sys.stderr)
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .router import Router
     from .training import evaluate
@@ -182,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", help="also write an HTML report with charts here")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_evaluate)
+
+    p = sub.add_parser("compile", help="add the compiled predictor to a bundle of an older curnlp (loads without "
+                       "scikit-learn)")
+    p.add_argument("model", help="bundle directory")
+    p.set_defaults(run=_cmd_compile)
 
     p = sub.add_parser("learn-pack", help="mine streets and settlements of an archive into a region pack to review")
     p.add_argument("archive", help="CSV archive of messages")

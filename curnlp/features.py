@@ -16,9 +16,7 @@ municipality as a string, or ``None`` when unknown).
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -50,65 +48,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
+from .records import MessageRecord, Period, as_records, char_doc as _char_doc, lemma_doc as _lemma_doc, period_of  # re-exported: their home before serving was split off
 
 __all__ = ["MessageRecord", "as_records", "MunicipalityEncoder", "MessageVectorizer", "Period", "detect_periods",
            "period_of", "recency_weights"]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    """What the classifiers see of one message.
-
-    ``lemmas``: lemmas of the message (lowercase, ё→е); ``text``: the clean text;
-    ``municipality``: resolved municipality name (e.g. ``"Курск"``, ``"Льговский район"``)
-    or ``None``.
-    """
-
-    lemmas: tuple[str, ...]
-    text: str = ""
-    municipality: str | None = None
-
-    @classmethod
-    def from_normalized(cls, normalized: Any, municipality: str | None = None) -> "MessageRecord":
-        """Build a record from a :class:`curnlp.normalize.Normalized`."""
-        return cls(tuple(normalized.lemmas), normalized.clean, municipality)
-
-
-def _one(rec: Any) -> MessageRecord:
-    if isinstance(rec, MessageRecord):
-        if rec.municipality is not None and not isinstance(rec.municipality, str):
-            raise InvalidInput("MessageRecord.municipality must be a str or None")
-        return rec
-    if isinstance(rec, Mapping):
-        try:
-            lemmas = rec["lemmas"]
-        except KeyError:
-            raise InvalidInput("a message record needs the key 'lemmas'") from None
-        if isinstance(lemmas, str):
-            lemmas = tuple(lemmas.split())
-        text = rec.get("text")
-        if text is None:
-            text = " ".join(lemmas)
-        muni = rec.get("municipality")
-        muni = muni.strip() or None if isinstance(muni, str) else None
-        return MessageRecord(tuple(lemmas), str(text), muni)
-    raise InvalidInput(f"expected a MessageRecord or a mapping, got {type(rec).__name__}")
-
-
-def as_records(records: Iterable[Any]) -> list[MessageRecord]:
-    """Validate and convert a sequence of records/mappings into :class:`MessageRecord` s."""
-    if isinstance(records, (str, bytes, Mapping, MessageRecord)):
-        raise InvalidInput("expected a sequence of message records, not a single record")
-    return [_one(r) for r in records]
-
-
-def _lemma_doc(rec: MessageRecord) -> str:
-    return " ".join(rec.lemmas)
-
-
-def _char_doc(rec: MessageRecord) -> str:
-    # char n-grams on the clean text catch typos and unknown words; lemmas are the fallback
-    return (rec.text or " ".join(rec.lemmas)).lower().replace("ё", "е")
 
 
 class MunicipalityEncoder(TransformerMixin, BaseEstimator):
@@ -231,22 +174,6 @@ class MessageVectorizer(TransformerMixin, BaseEstimator):
 
 # ------------------------------------------------------------------------ time periods
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A stretch of the archive with one labelling convention: rows with ``start <= time <= end``
-    (times as sortable numbers, see :func:`curnlp.corpus.parse_times`), their count, and the
-    labels whose share in it differs most from the rest of the archive (``{label: share}``)."""
-
-    start: float
-    end: float
-    rows: int
-    labels: dict
-
-    def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "rows": self.rows,
-                "labels": {k: round(v, 3) for k, v in self.labels.items()}}
-
-
 def _counts(labels: np.ndarray, vocab: dict[str, int]) -> np.ndarray:
     out = np.zeros(len(vocab) + 1)
     for v in labels:
@@ -308,17 +235,6 @@ def detect_periods(times: Sequence[float], labels: Sequence[Any], *, blocks: int
         changed = {names[j]: float(share[j]) for j in np.argsort(-np.abs(diff)) if abs(diff[j]) >= 0.05 and j < len(vocab)}
         out.append(Period(float(t[lo]), float(t[hi - 1]), int(hi - lo), changed))
     return out
-
-
-def period_of(times: Sequence[float] | None, periods: Sequence[Period], n: int) -> np.ndarray:
-    """Index of the period of each time (``None``/NaN and ``times=None``: the latest
-    period; before the first period: the first; between two: the earlier)."""
-    if times is None:
-        return np.full(n, len(periods) - 1, dtype=int)
-    t = np.array([np.nan if v is None else v for v in times], dtype=float)
-    starts = np.array([p.start for p in periods])
-    idx = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(periods) - 1)
-    return np.where(np.isfinite(t), idx, len(periods) - 1).astype(int)
 
 
 def recency_weights(times: Sequence[float], half_life: float | None) -> np.ndarray:

@@ -25,7 +25,6 @@ message records (see :mod:`curnlp.features`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -37,39 +36,13 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
+from .predictor import Prediction, apply_top1 as _apply_top1, decide, group_proba, logit as _logit, predictions, recalibrated, softmax as _softmax, top_contributions
 from .features import (MessageRecord, MessageVectorizer, MunicipalityEncoder, Period, as_records, detect_periods,
                        period_of, recency_weights)
 
 __all__ = ["TARGETS", "Prediction", "RoutingClassifier"]
 
 TARGETS = ("topic", "group", "agency")
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """One target's decision: ``label``, its calibrated ``confidence`` and the
-    runners-up as ``[(label, probability), ...]``, most probable first."""
-
-    label: str
-    confidence: float
-    alternatives: list[tuple[str, float]]
-
-    def to_dict(self) -> dict:
-        return {"label": self.label, "confidence": round(self.confidence, 4),
-                "alternatives": [[label, round(p, 4)] for label, p in self.alternatives]}
-
-
-def _softmax(d: np.ndarray, t: float) -> np.ndarray:
-    z = d * t
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
-def _logit(p):
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p) - np.log1p(-p)
 
 
 def _fit_top1(proba: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
@@ -88,23 +61,6 @@ def _fit_top1(proba: np.ndarray, correct: np.ndarray) -> tuple[float, float]:
     from scipy.optimize import minimize
     a, b = minimize(nll, np.array([1.0, 0.0]), method="L-BFGS-B", bounds=[(0.05, 5.0), (-5.0, 5.0)]).x
     return float(a), float(b)
-
-
-def _apply_top1(proba: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
-    """Replace each row's top probability by its calibrated value; rescale the rest."""
-    a, b = ab
-    if (a, b) == (1.0, 0.0):
-        return proba
-    out = proba.copy()
-    j = proba.argmax(axis=1)
-    r = np.arange(len(proba))
-    top = proba[r, j]
-    new = 1.0 / (1.0 + np.exp(-(a * _logit(top) + b)))
-    rest = np.where(top < 1, (1 - new) / np.maximum(1 - top, 1e-12), 0.0)
-    out *= rest[:, None]
-    out[r, j] = new
-    out /= out.sum(axis=1, keepdims=True)
-    return out
 
 
 def _labels(y, n: int, name: str) -> np.ndarray | None:
@@ -435,19 +391,7 @@ class RoutingClassifier(BaseEstimator):
         return conf if ab is None else 1.0 / (1.0 + np.exp(-(ab[0] * _logit(conf) + ab[1])))
 
     def _recalibrated(self, target: str, proba: np.ndarray) -> np.ndarray:
-        ab = getattr(self, "recalibration_", {}).get(target)
-        if ab is None or proba.shape[1] < 2:
-            return proba
-        # the decision stays: the top probability is kept at least as high as the runner-up
-        part = np.partition(proba, -2, axis=1)
-        top, second = part[:, -1], part[:, -2]
-        floor = second / np.maximum(1 - top + second, 1e-12)
-        a, b = ab
-        new = np.maximum(1.0 / (1.0 + np.exp(-(a * _logit(top) + b))), floor)
-        out = proba * np.where(top < 1, (1 - new) / np.maximum(1 - top, 1e-12), 0.0)[:, None]
-        r = np.arange(len(proba))
-        out[r, proba.argmax(axis=1)] = new
-        return out / out.sum(axis=1, keepdims=True)
+        return recalibrated(proba, getattr(self, "recalibration_", {}).get(target))
 
     def _fit_group_calibration(self, X, rows, y_group):
         """Top-1 calibration of the mixed group probabilities, on out-of-fold values."""
@@ -498,16 +442,9 @@ class RoutingClassifier(BaseEstimator):
             self.topic_group_index_, self.topic_group_matrix_ = idx, M
 
     def _group_proba(self, p_topic, p_group) -> np.ndarray:
-        """Group probabilities over ``group_classes_``: the direct model mixed with the
-        topic probabilities summed per group (``group_mix`` : ``1 - group_mix``)."""
-        out = np.zeros((p_group.shape[0], len(self.group_classes_)))
-        out[:, self.group_direct_pos_] = p_group
-        if p_topic is None or self.topic_group_matrix_ is None:
-            return out
-        agg = p_topic @ self.topic_group_matrix_
-        mass = agg.sum(axis=1, keepdims=True)
-        agg = np.where(mass > 0, agg / np.maximum(mass, 1e-12), out)
-        return self.group_mix * out + (1 - self.group_mix) * agg
+        """Group probabilities over ``group_classes_`` (see :func:`curnlp.predictor.group_proba`)."""
+        return group_proba(p_topic, p_group, len(self.group_classes_), self.group_direct_pos_,
+                           self.topic_group_matrix_, self.group_mix)
 
     def _periodic(self) -> bool:
         return bool(getattr(self, "periods_", None)) and len(self.periods_) > 1 and bool(self.period_weight)
@@ -576,10 +513,6 @@ class RoutingClassifier(BaseEstimator):
         """The period of each time (``times=None``: the latest), or None without periods."""
         if not self._periodic():
             return None
-        if times is not None:
-            times = list(times)
-            if len(times) != n:
-                raise InvalidInput(f"times: {len(times)} values for {n} records")
         return period_of(times, self.periods_, n)
 
     def _forward(self, recs: list[MessageRecord], times=None) -> tuple[dict[str, np.ndarray], Any, Any]:
@@ -602,15 +535,9 @@ class RoutingClassifier(BaseEstimator):
         out = {t: self._recalibrated(t, p) for t, p in out.items()}
         return out, X, A
 
-    def _decide(self, proba) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _decide(self, proba) -> dict[str, np.ndarray]:
         """Chosen class index per row and target, with the topic inside the chosen group."""
-        idx = {t: p.argmax(axis=1) for t, p in proba.items()}
-        if "topic" in proba and "group" in proba and self.topic_group_index_ is not None:
-            t_group = self.topic_group_index_
-            allowed = (t_group[None, :] == idx["group"][:, None]) | (t_group[None, :] < 0)
-            masked = np.where(allowed, proba["topic"], -1.0)
-            idx["topic"] = masked.argmax(axis=1)
-        return idx
+        return decide(proba, getattr(self, "topic_group_index_", None))
 
     def predict(self, records, top: int = 3, times=None) -> list[dict[str, Prediction]]:
         """Per record, ``{target: Prediction(label, confidence, alternatives)}``.
@@ -628,25 +555,18 @@ class RoutingClassifier(BaseEstimator):
         needs per message, at the cost of one prediction."""
         recs = as_records(records)
         proba, X, A = self._forward(recs, times)
-        idx = self._decide(proba)
-        order = {t: np.argsort(-p, axis=1, kind="stable")[:, :top] for t, p in proba.items()}
+        preds = predictions(proba, self._decide(proba), self.classes_, top)
         X = X.tocsr()
         matrices = {"agency": (A.tocsr() if A is not None else None, getattr(self, "agency_feature_names_", None))}
         out = []
-        for i in range(len(recs)):
-            preds: dict[str, Prediction] = {}
-            for t, p in proba.items():
-                c = self.classes_[t]
-                j = idx[t][i]
-                alts = [(str(c[m]), float(p[i, m])) for m in order[t][i] if m != j]
-                preds[t] = Prediction(str(c[j]), float(p[i, j]), alts[:top - 1])
+        for i, p in enumerate(preds):
             evidence = {}
             if k > 0:
                 for t in explain:
-                    if t in preds:
+                    if t in p:
                         M, names = matrices.get(t, (X, self.text_feature_names_))
-                        evidence[t] = self._contributions(M, i, t, preds[t].label, names, k)
-            out.append((preds, evidence))
+                        evidence[t] = self._contributions(M, i, t, p[t].label, names, k)
+            out.append((p, evidence))
         return out
 
     def _contributions(self, M, row: int, target: str, label: str, names, k: int) -> list[tuple[str, float]]:
@@ -656,10 +576,9 @@ class RoutingClassifier(BaseEstimator):
         if j >= len(head.classes_) or head.classes_[j] != label:
             raise InvalidInput(f"unknown {target} label {label!r}")
         a, b = M.indptr[row], M.indptr[row + 1]
-        indices, data = M.indices[a:b], M.data[a:b]
-        contrib = data * head.coef_[j, indices]
-        order = np.argsort(-contrib)[:k]
-        return [(self._feature_name(names, indices[i]), float(contrib[i])) for i in order if contrib[i] > 0]
+        indices = M.indices[a:b]
+        return top_contributions(indices, M.data[a:b], head.coef_[j, indices], k,
+                                 lambda i: self._feature_name(names, i))
 
     def _feature_name(self, names, i: int) -> str:
         """Feature ``i``'s name; the per-period copies are named ``t<period>:<name>``."""

@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import bundle as _bundle
 from .entities import Entity, extract_entities_many
-from .features import MessageRecord
-from .models import Prediction
-from .errors import CorruptModel, InvalidInput, describe
+from .predictor import NotCompilable, Prediction, Predictor
+from .records import MessageRecord
+from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
 from .normalize import Normalized, normalize
 from .places import Location, MunicipalityMatch, OtherRegion, Place, Region, load_region, place_of
 from .language import is_russian
@@ -131,8 +131,10 @@ class Router:
 
     Parameters
     ----------
-    classifier : curnlp.models.RoutingClassifier
-        The fitted classifier.
+    classifier : curnlp.models.RoutingClassifier or curnlp.predictor.Predictor
+        The fitted classifier, or its compiled predictor. A classifier is compiled into a
+        :class:`~curnlp.predictor.Predictor` here (a snapshot: make a new Router after
+        changing the classifier); one that cannot be compiled routes as it is.
     manifest : mapping
         The bundle manifest (id, labels, metrics, review threshold).
     region : Region or str
@@ -150,7 +152,9 @@ class Router:
                  entities: bool = True, max_length: int = MAX_LENGTH, path: Path | None = None) -> None:
         if max_length < 1:
             raise ValueError(f"max_length must be positive, got {max_length}")
-        self.classifier = classifier
+        self._classifier = None if isinstance(classifier, Predictor) else classifier
+        #: what routes: the compiled predictor (numpy only), else the classifier itself
+        self.model = classifier if isinstance(classifier, Predictor) else _compiled(classifier)
         self.manifest = dict(manifest)
         self.region = region_of(region, self.manifest)
         self.entities = entities
@@ -158,7 +162,7 @@ class Router:
         self.path = path
         self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
-        self.review_target = next(t for t in ("agency", "group", "topic") if t in classifier.targets_)
+        self.review_target = next(t for t in ("agency", "group", "topic") if t in self.model.targets_)
 
     # -- loading and saving ---------------------------------------------------
     @classmethod
@@ -175,11 +179,14 @@ class Router:
         """
         where = Path(path) if path is not None else DEFAULT_MODEL
         t0 = time.perf_counter()
-        loaded = _bundle.read_bundle(where)
-        if "classifier" not in loaded.objects:
+        manifest = _bundle.read_manifest(where)
+        # the predictor routes without importing scikit-learn; bundles of older curnlp
+        # versions (or with an uncompilable vectorizer) have only the classifier
+        name = "predictor" if "predictor.joblib" in manifest["files"] else "classifier"
+        loaded = _bundle.read_bundle(where, names=(name,))
+        if "classifier.joblib" not in manifest["files"]:
             raise CorruptModel(f"bundle {where} has no classifier.joblib in its manifest")
-        router = cls(loaded.objects["classifier"], loaded.manifest, entities=entities,
-                     max_length=max_length, path=where)
+        router = cls(loaded.objects[name], loaded.manifest, entities=entities, max_length=max_length, path=where)
         t1 = time.perf_counter()
         if warm_up:
             router.warm_up()
@@ -206,10 +213,24 @@ class Router:
         """Write this router's model as a bundle directory; returns its path."""
         keep = {k: v for k, v in self.manifest.items()
                 if k not in ("format_version", "bundle_id", "created", "versions", "files")}
-        path = _bundle.write_bundle(directory, {"classifier": self.classifier}, keep)
+        objects = {"classifier": self.classifier}
+        if isinstance(self.model, Predictor):
+            objects["predictor"] = self.model
+        path = _bundle.write_bundle(directory, objects, keep)
         self.manifest = _bundle.read_manifest(path)
         self.path = path
         return path
+
+    @property
+    def classifier(self) -> Any:
+        """The scikit-learn estimator (:class:`~curnlp.models.RoutingClassifier`): for
+        inspection, evaluation and retraining. A loaded router reads it from its bundle on
+        first access (this imports scikit-learn; routing does not need it)."""
+        if self._classifier is None:
+            if self.path is None:
+                raise ModelNotFound("this Router was made from a Predictor alone: it has no classifier to give")
+            self._classifier = _bundle.read_bundle(self.path, names=("classifier",)).objects["classifier"]
+        return self._classifier
 
     @property
     def id(self) -> str:
@@ -219,7 +240,7 @@ class Router:
     @property
     def targets(self) -> tuple[str, ...]:
         """The targets the bundle predicts (a subset of topic, group, agency)."""
-        return tuple(t for t in TARGETS if t in self.classifier.targets_)
+        return tuple(t for t in TARGETS if t in self.model.targets_)
 
     def __repr__(self) -> str:
         return f"Router(model={self.id!r}, targets={self.targets}, region={self.region.name if self.region else None!r}, entities={self.entities})"
@@ -396,8 +417,8 @@ class Router:
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         records = [to_record(doc, place) for doc, place in zip(docs, places)]
         if times is None:  # bundles of older curnlp versions take no times
-            return self.classifier.predict_explained(records, k=EVIDENCE_WORDS)
-        return self.classifier.predict_explained(records, k=EVIDENCE_WORDS, times=times)
+            return self.model.predict_explained(records, k=EVIDENCE_WORDS)
+        return self.model.predict_explained(records, k=EVIDENCE_WORDS, times=times)
 
 
 #: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).
@@ -430,6 +451,16 @@ def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord
     if place is not None:
         municipality = place.name if place.confidence >= 0.5 else place.name + "?"
     return MessageRecord.from_normalized(doc, municipality)
+
+
+def _compiled(classifier: Any) -> Any:
+    """The classifier's :class:`~curnlp.predictor.Predictor`, or the classifier itself
+    when it cannot be compiled (a custom vectorizer)."""
+    try:
+        return Predictor.from_classifier(classifier)
+    except NotCompilable as exc:
+        log.info("curnlp: the classifier routes as it is (no compiled predictor: %s)", exc)
+        return classifier
 
 
 def region_of(region: Region | str | None, manifest: Mapping[str, Any]) -> Region | None:

@@ -88,16 +88,55 @@ def test_a_truncated_model_file_is_refused_before_unpickling(copy, monkeypatch):
         Router.load(copy)
 
 
-def test_a_truncated_file_with_a_matching_manifest_is_still_corrupt(copy):
-    """Checksums updated to match (a copy cut short and re-described): unpickling fails cleanly."""
-    data = (copy / "classifier.joblib").read_bytes()
-    (copy / "classifier.joblib").write_bytes(data[: len(data) // 2])
+def _truncate(copy: Path, filename: str) -> None:
+    """Cut a bundle file short and re-describe it in the manifest (checksums match)."""
+    data = (copy / filename).read_bytes()
+    (copy / filename).write_bytes(data[: len(data) // 2])
     manifest = _manifest(copy)
-    manifest["files"]["classifier.joblib"] = {"sha256": bundle.file_sha256(copy / "classifier.joblib"),
-                                              "bytes": len(data) // 2}
+    manifest["files"][filename] = {"sha256": bundle.file_sha256(copy / filename), "bytes": len(data) // 2}
     _write(copy, manifest)
-    with pytest.raises(CorruptModel, match="cannot be loaded"):
+
+
+def test_a_truncated_predictor_with_a_matching_manifest_is_still_corrupt(copy):
+    """What routing loads fails cleanly at load time."""
+    _truncate(copy, "predictor.joblib")
+    with pytest.raises(CorruptModel, match="predictor.joblib cannot be loaded"):
         Router.load(copy)
+
+
+def test_a_truncated_classifier_fails_cleanly_when_it_is_asked_for(copy):
+    """Routing does not read the scikit-learn classifier; asking for it reports the damage."""
+    _truncate(copy, "classifier.joblib")
+    router = Router.load(copy, entities=False)
+    assert router.route(TEXT).agency is not None
+    with pytest.raises(CorruptModel, match="classifier.joblib cannot be loaded"):
+        router.classifier
+
+
+def test_routing_loads_the_predictor_without_scikit_learn(tmp_path):
+    """A fresh process: loading and routing import neither scikit-learn nor scipy."""
+    import subprocess
+    import sys
+    code = ("import sys, curnlp; r = curnlp.load(entities=False); r.route(%r); "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))" % TEXT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_bundle_without_predictor_still_routes_and_can_be_compiled(copy):
+    """Bundles of older curnlp versions have only classifier.joblib: they route (through
+    scikit-learn) and ``curnlp compile`` adds the predictor, with the same routings."""
+    manifest = _manifest(copy)
+    del manifest["files"]["predictor.joblib"]
+    (copy / "predictor.joblib").unlink()
+    _write(copy, manifest)
+    texts = [TEXT, "<b>НЕ ГОРИТ фонарь</b> у дома 5 по ул. Сумской, г. Курск!!!", "в д. Духовец Курского р-на нет воды"]
+    old = [r.to_dict() for r in Router.load(copy, entities=False).route_many(texts)]
+    from curnlp.cli import main
+    assert main(["compile", str(copy)]) == 0
+    assert "predictor.joblib" in _manifest(copy)["files"]
+    new = Router.load(copy, entities=False)
+    assert [{**r.to_dict(), "model": None} for r in new.route_many(texts)] == [{**r, "model": None} for r in old]
 
 
 def test_another_bundle_format_names_both_versions(copy):

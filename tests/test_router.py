@@ -151,8 +151,12 @@ def test_incompatible_bundle_names_both_versions(tmp_path):
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
     manifest["versions"]["scikit-learn"] = "1.0.2"
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # routing reads the compiled predictor (numpy only): another scikit-learn does not matter to it
+    router = curnlp.load(copy, entities=False)
+    assert router.route("На ул. Ленина в Курске огромная яма").agency is not None
+    # the scikit-learn classifier itself is refused, naming both versions
     with pytest.raises(IncompatibleModel, match="1.0.2"):
-        curnlp.load(copy)
+        router.classifier
 
 
 def test_shipped_manifest_states_what_was_trained(router):
