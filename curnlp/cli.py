@@ -158,7 +158,14 @@ def _add_label_columns(p: argparse.ArgumentParser) -> None:
                    "learns the periods of labelling and routes as of the latest; evaluate routes each row as of its time")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: commands whose parser needs no heavy import (the batch and analytics commands import
+#: pandas to register theirs): ``curnlp route`` starts in well under a second
+LIGHT_COMMANDS = frozenset({"route", "locate", "normalize", "compile"})
+
+
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
+    """The ``curnlp`` argument parser; ``full=False`` leaves out the commands that are
+    not in :data:`LIGHT_COMMANDS` (for running one of those)."""
     parser = argparse.ArgumentParser(prog="curnlp", description="Route Russian citizens' messages to the agency responsible.")
     parser.add_argument("--version", action="version", version=f"curnlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -169,6 +176,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-entities", action="store_true", help="skip named entities (faster)")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
     p.set_defaults(run=_cmd_route)
+
+    p = sub.add_parser("locate", help="places and municipality of one message, no classifier (JSON out)")
+    p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")
+    p.add_argument("--region", default=None, help="region pack name or JSON file (default: kursk)")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    p.set_defaults(run=_cmd_locate)
+
+    p = sub.add_parser("normalize", help="clean, tokenize and lemmatize one message (JSON out)")
+    p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    p.set_defaults(run=_cmd_normalize)
+
+    p = sub.add_parser("compile", help="add the compiled predictor to a bundle of an older curnlp (loads without "
+                       "scikit-learn)")
+    p.add_argument("model", help="bundle directory")
+    p.set_defaults(run=_cmd_compile)
+    if not full:
+        return parser
 
     from . import batch
     from .analytics import incidents, report
@@ -196,11 +221,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_cmd_evaluate)
 
-    p = sub.add_parser("compile", help="add the compiled predictor to a bundle of an older curnlp (loads without "
-                       "scikit-learn)")
-    p.add_argument("model", help="bundle directory")
-    p.set_defaults(run=_cmd_compile)
-
     p = sub.add_parser("learn-pack", help="mine streets and settlements of an archive into a region pack to review")
     p.add_argument("archive", help="CSV archive of messages")
     p.add_argument("-o", "--output", required=True, help="pack JSON to write")
@@ -210,23 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-count", type=int, default=2, help="mentions an entry needs (default: 2)")
     p.add_argument("--min-share", type=float, default=0.8, help="share of mentions its municipality needs (default: 0.8)")
     p.set_defaults(run=_cmd_learn_pack)
-
-    p = sub.add_parser("locate", help="places and municipality of one message, no classifier (JSON out)")
-    p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")
-    p.add_argument("--region", default=None, help="region pack name or JSON file (default: kursk)")
-    p.add_argument("--pretty", action="store_true", help="indent the JSON")
-    p.set_defaults(run=_cmd_locate)
-
-    p = sub.add_parser("normalize", help="clean, tokenize and lemmatize one message (JSON out)")
-    p.add_argument("text", nargs="?", help="the message; read from stdin when omitted or '-'")
-    p.add_argument("--pretty", action="store_true", help="indent the JSON")
-    p.set_defaults(run=_cmd_normalize)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``curnlp`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(full=command not in LIGHT_COMMANDS).parse_args(argv)
     try:
         return args.run(args)
     except CurnlpError as exc:

@@ -868,7 +868,7 @@ def _fast(router):
     """The router without named entities (they play no part in the labels evaluated)."""
     from .router import Router
     if isinstance(router, Router) and router.entities:
-        return Router(router.classifier, router.manifest, region=router.region, entities=False,
+        return Router(router.model, router.manifest, region=router.region, entities=False,
                       max_length=router.max_length, path=router.path)
     return router
 

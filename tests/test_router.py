@@ -166,3 +166,18 @@ def test_shipped_manifest_states_what_was_trained(router):
     cv = m["metrics"]["cross_validation"]
     assert cv["agency"]["accuracy"] > 0.4 and cv["group"]["accuracy"] > 0.75
     assert 0 < m["review_threshold"] < 1
+
+
+def test_cli_route_starts_without_pandas_or_scikit_learn(tmp_path):
+    """`curnlp route` (the README's main job) builds only the light commands' parsers."""
+    import subprocess
+    import sys
+    code = ("import sys; from curnlp.cli import main; rc = main(['route', '--no-entities', 'Яма на ул. Ленина в Курске']); "
+            "print(rc, sorted(m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["agency"]["label"]
+    assert out.stderr.strip().splitlines()[-1] == "0 []"
+    # the full parser still lists every command
+    from curnlp.cli import build_parser
+    help_text = build_parser().format_help()
+    assert all(cmd in help_text for cmd in ("route", "score", "report", "incidents", "train", "compile"))
