@@ -148,6 +148,24 @@ def top_contributions(indices: np.ndarray, values: np.ndarray, weights: np.ndarr
     return [(name(int(indices[i])), float(contrib[i])) for i in order if contrib[i] > 0]
 
 
+def _top_columns(V: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of the ``k`` largest values, largest first, ties: the earlier
+    column first (what a stable sort gives, without sorting whole rows)."""
+    k = min(k, V.shape[1])
+    if k == 0:
+        return np.zeros((len(V), 0), dtype=np.int64)
+    part = np.argpartition(-V, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(V, part, axis=1)
+    top = np.take_along_axis(part, np.lexsort((part, -values), axis=1), axis=1)
+    # rows where the k-th value is tied with a column left out: the partition chose among
+    # equals arbitrarily, so those rows (rare) are sorted whole
+    kth = values.min(axis=1, keepdims=True)
+    tied = (V == kth).sum(axis=1) != (values == kth).sum(axis=1)
+    if tied.any():
+        top[tied] = np.argsort(-V[tied], axis=1, kind="stable")[:, :k]
+    return top
+
+
 # ------------------------------------------------------------------ sparse rows
 
 @dataclass(frozen=True, slots=True)
@@ -529,8 +547,7 @@ class Predictor:
             blocks += self._agency_evidence(W, context, j, padded, text, row_of)
         V = np.hstack([v for v, _ in blocks])
         I = np.hstack([i for _, i in blocks])
-        # columns are in feature order, so a stable sort puts the earlier feature first on ties
-        top = np.argsort(-V, axis=1, kind="stable")[:, :k]
+        top = _top_columns(V, k)
         name = self._agency_name if target == "agency" else self.text_names.__getitem__
         values, indices = np.take_along_axis(V, top, axis=1).tolist(), np.take_along_axis(I, top, axis=1).tolist()
         return [[(name(i), v) for i, v in zip(ri, rv) if v > 0] for ri, rv in zip(indices, values)]
