@@ -203,7 +203,7 @@ def score_values(router: Any, values: Sequence[object], *, max_chars: int = DEFA
         else:
             results[i] = _error(problem)
     texts = [values[i] for i in todo]
-    when = None if times is None else [_time_value(times[i]) for i in todo]
+    when = None if times is None else [times[i] for i in todo]  # the router reads an empty cell as now
     # the scored file has no evidence column: skip computing it when the Router can
     extra = {"evidence": False} if _accepts(router.route_many, "evidence") else {}
     try:
@@ -222,13 +222,6 @@ def score_values(router: Any, values: Sequence[object], *, max_chars: int = DEFA
     for i, item in zip(todo, routed):
         results[i] = _error(str(item)) if isinstance(item, BaseException) else _result_of(item)
     return results  # type: ignore[return-value]
-
-
-def _time_value(value: object) -> object:
-    """A time cell as :meth:`Router.route_many` takes it: None for an empty cell (now)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
 
 
 def _score_task(args: tuple[list[object], int, int, list[object] | None]) -> list[Result]:

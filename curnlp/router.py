@@ -39,6 +39,8 @@ DEFAULT_MODEL = _default_model()
 TARGETS = ("topic", "group", "agency")
 #: Default cap on the characters of one message; longer text is cut and flagged.
 MAX_LENGTH = 100_000
+#: How many features are reported as evidence per decision.
+EVIDENCE_WORDS = 5
 #: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
 REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence")
 
@@ -255,7 +257,8 @@ class Router:
     def route(self, text: str, *, time: object = None) -> Routing:
         """Route one message. Any ``str`` routes: a message with no words gives a Routing
         with no labels flagged ``no_words``. ``time`` (a date/datetime, a string such as
-        ``"2021-03-15"`` or ``"15.03.2021"``, or a number like the training time column)
+        ``"2021-03-15"`` or ``"15.03.2021"``, or a number like the training time column;
+        None, NaN or a blank string: now)
         routes it as of then, by the labelling convention of that period, for a bundle
         trained with a time column (default: as of now, the latest period).
 
@@ -267,7 +270,8 @@ class Router:
         return self._route_batch([_check(text)], self._times([time], 1))[0]
 
     def route_many(self, texts: Iterable[str], *, batch_size: int = 256, n_jobs: int = 1,
-                   errors: str = "raise", times: Iterable[object] | None = None) -> list[Routing]:
+                   errors: str = "raise", times: Iterable[object] | None = None,
+                   evidence: bool = True) -> list[Routing]:
         """Route many messages; the result has the same length and order.
 
         Parameters
@@ -281,7 +285,11 @@ class Router:
             On an item that is not a ``str``, raise :class:`InvalidInput`, or put the
             exception in its place in the result and go on. (Every ``str`` routes.)
         times : iterable or None
-            One time per message (None = now): route each as of then (see :meth:`route`).
+            One time per message (None, NaN or an empty string = now): route each as of
+            then (see :meth:`route`).
+        evidence : bool
+            ``False`` leaves ``Routing.evidence`` empty (what batch scoring does: it has
+            no column for it, and explaining costs about a fifth of fast-mode routing).
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -293,11 +301,12 @@ class Router:
             n_jobs = os.cpu_count() or 1
         if n_jobs > 1 and len(items) > batch_size and when is None:
             from .workers import route_in_processes
-            return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors)
+            return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors,
+                                      evidence=evidence)
         out: list[Any] = []
         for start in range(0, len(items), batch_size):
             out.extend(self._route_chunk(items[start:start + batch_size], start, errors,
-                                         None if when is None else when[start:start + batch_size]))
+                                         None if when is None else when[start:start + batch_size], evidence))
         return out
 
     def _times(self, times: Iterable[object] | None, n: int) -> list[float | None] | None:
@@ -307,6 +316,7 @@ class Router:
         items = list(times)
         if len(items) != n:
             raise InvalidInput(f"times: {len(items)} values for {n} messages")
+        items = [None if _no_time(v) else v for v in items]
         if all(v is None for v in items):
             return None
         from .corpus import parse_times
@@ -330,9 +340,10 @@ class Router:
         return out
 
     def _route_chunk(self, chunk: Sequence[object], offset: int, errors: str,
-                     times: Sequence[float | None] | None = None) -> list[Any]:
+                     times: Sequence[float | None] | None = None, evidence: bool = True) -> list[Any]:
         if errors == "raise":
-            return self._route_batch([_check(t, offset + i) for i, t in enumerate(chunk)], times)
+            return self._route_prepared([self._prepare(_check(t, offset + i)) for i, t in enumerate(chunk)], times,
+                                        evidence)
         good, results = [], [None] * len(chunk)
         for i, text in enumerate(chunk):
             try:
@@ -342,7 +353,7 @@ class Router:
             else:
                 good.append((i, doc))
         good_times = None if times is None else [times[i] for i, _ in good]
-        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good], good_times)):
+        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good], good_times, evidence)):
             results[i] = routing
         return results
 
@@ -356,7 +367,7 @@ class Router:
         return self._route_prepared([self._prepare(t) for t in texts], times)
 
     def _route_prepared(self, prepared: Sequence[tuple[Normalized, bool]],
-                        times: Sequence[float | None] | None = None) -> list[Routing]:
+                        times: Sequence[float | None] | None = None, evidence: bool = True) -> list[Routing]:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
@@ -375,7 +386,7 @@ class Router:
         if russian:
             for i, decision in zip(russian, self._classify(
                     [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian],
-                    None if times is None else [times[i] for i in russian])):
+                    None if times is None else [times[i] for i in russian], EVIDENCE_WORDS if evidence else 0)):
                 decisions[i] = decision
         out = []
         ok = set(readable)
@@ -413,20 +424,24 @@ class Router:
         return self.region.groups.get(group.label) if group is not None and self.region else None
 
     def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None],
-                  times: Sequence[float | None] | None = None
+                  times: Sequence[float | None] | None = None, k: int = EVIDENCE_WORDS
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         records = [to_record(doc, place) for doc, place in zip(docs, places)]
         if times is None:  # bundles of older curnlp versions take no times
-            return self.model.predict_explained(records, k=EVIDENCE_WORDS)
-        return self.model.predict_explained(records, k=EVIDENCE_WORDS, times=times)
+            return self.model.predict_explained(records, k=k)
+        return self.model.predict_explained(records, k=k, times=times)
 
 
 #: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).
 _WARM_UP_MESSAGE = ("<p>Иванова Мария Петровна: на ул. Ленина, д. 5 в г. Курске и в д. Духовец Курского р-на "
                     "третий день нет воды&nbsp;!</p>")
 
-#: How many features are reported as evidence per decision.
-EVIDENCE_WORDS = 5
+
+
+def _no_time(value: object) -> bool:
+    """Whether a time value means "now": None, NaN or a blank string (an empty cell)."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str)
+                                                                              and not value.strip())
 
 
 def has_words(doc: Normalized) -> bool:

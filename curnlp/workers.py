@@ -10,6 +10,7 @@ workers inherit a Router the parent has loaded (copy-on-write) instead of loadin
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -77,8 +78,8 @@ def worker_router() -> Any:
     return _WORKER["router"]
 
 
-def _route_task(items: list[object]) -> list[Any]:
-    return worker_router().route_many(items, batch_size=max(1, len(items)), errors="return")
+def _route_task(items: list[object], evidence: bool = True) -> list[Any]:
+    return worker_router().route_many(items, batch_size=max(1, len(items)), errors="return", evidence=evidence)
 
 
 def _context() -> mp.context.BaseContext:
@@ -136,11 +137,12 @@ def broken_pool_error(exc: BaseException) -> CurnlpError:
 
 
 def route_in_processes(router: Any, items: Sequence[object], *, batch_size: int = 256, n_jobs: int = 2,
-                       errors: str = "raise") -> list[Any]:
+                       errors: str = "raise", evidence: bool = True) -> list[Any]:
     """Route ``items`` in ``n_jobs`` worker processes; the result keeps the input order.
 
     Each worker rebuilds the Router from ``router.path`` (same ``entities`` and
-    ``max_length``) once, with one BLAS thread. ``errors`` as in ``Router.route_many``.
+    ``max_length``) once, with one BLAS thread. ``errors`` and ``evidence`` as in
+    ``Router.route_many``.
     """
     if errors not in ("raise", "return"):
         raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
@@ -151,7 +153,7 @@ def route_in_processes(router: Any, items: Sequence[object], *, batch_size: int 
     try:
         with make_pool(spec, max(1, min(n_jobs, len(batches))), router) as pool:
             try:
-                for batch in pool.map(_route_task, batches):
+                for batch in pool.map(functools.partial(_route_task, evidence=evidence), batches):
                     out.extend(batch)
             except BrokenProcessPool as exc:
                 raise broken_pool_error(exc) from exc

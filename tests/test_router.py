@@ -181,3 +181,13 @@ def test_cli_route_starts_without_pandas_or_scikit_learn(tmp_path):
     from curnlp.cli import build_parser
     help_text = build_parser().format_help()
     assert all(cmd in help_text for cmd in ("route", "score", "report", "incidents", "train", "compile"))
+
+
+def test_route_many_without_evidence_decides_the_same(router):
+    """evidence=False (batch scoring) skips the explanations, nothing else."""
+    texts = ["<p>Огромная ЯМА на ул. Ленина, г. Курск</p>", "не горит фанарь во дворе дома 5 по ул. Сумской",
+             "в д. Духовец Курского р-на нет воды третий день", "🙂🙂🙂"]
+    full, bare = router.route_many(texts), router.route_many(texts, evidence=False)
+    assert all(b.evidence == {} for b in bare)
+    assert any(f.evidence for f in full)
+    assert [{**f.to_dict(), "evidence": {}} for f in full] == [b.to_dict() for b in bare]

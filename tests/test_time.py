@@ -243,3 +243,12 @@ def test_score_routes_each_row_as_of_its_time(router, tmp_path):
         assert (summary.rows_read, summary.failed) == (5, 1)
     with pytest.raises(CorpusError, match="time column"):
         score_file(src, tmp_path / "x.csv", router=str(tmp_path / "bundle"), time_column="Когда", progress=False)
+
+
+def test_a_blank_time_means_now_in_the_router_as_in_batch_scoring(router):
+    """An empty cell of a time column (None, NaN, '', spaces) routes as of now."""
+    now = router.route(ROAD_MESSAGE)
+    assert router.route(ROAD_MESSAGE, time="  ") == now == router.route(ROAD_MESSAGE, time=float("nan"))
+    assert router.route_many([ROAD_MESSAGE] * 3, times=["", None, "\t"]) == [now] * 3
+    with pytest.raises(InvalidInput, match="not a date"):
+        router.route(ROAD_MESSAGE, time="вчера вечером")
