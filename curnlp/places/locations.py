@@ -93,6 +93,8 @@ _POST = {
     **{w: "okrug" for w in "округ округа округе округу округом окр".split()},
     **{w: "region" for w in "область области областью обл".split()},
 }
+# words between the adjective and a post marker: "Льговский муниципальный округ"
+_POST_QUALIFIERS = frozenset(("муниципального", "муниципальный", "муниципальном", "административного"))
 _HOUSE = frozenset("д дом дома доме дому домом домов домах домами №".split())
 _CORPUS = {"корп": "корпус", "корпус": "корпус", "к": "корпус", "стр": "строение", "строение": "строение",
            "лит": "литера", "литер": "литера", "литера": "литера"}
@@ -289,23 +291,24 @@ def _canon_name(words: list[str], gender: str, inflect_nouns: bool) -> str:
 class _Scan:
     """State of one scan (one message). Not shared between calls."""
 
-    __slots__ = ("doc", "toks", "low", "n", "lower_doc", "region", "out", "used")
+    __slots__ = ("doc", "toks", "low", "cap", "n", "lower_doc", "region", "out", "used")
 
     def __init__(self, doc: Normalized, region: Region) -> None:
         self.doc = doc
         self.toks: tuple[Token, ...] = doc.tokens
+        # per-token features computed once: the recognizers ask for them many times per token
         self.low = [t.text.lower().replace("ё", "е") for t in self.toks]
+        self.cap = [t.text[:1].isupper() or (t.text[:1].isdigit() and "-" in t.text) for t in self.toks]
         self.n = len(self.toks)
-        letters = [ch for ch in doc.clean[:5000] if ch.isalpha()]
-        self.lower_doc = not any(ch.isupper() for ch in letters)
+        self.lower_doc = not any(ch.isupper() and ch.isalpha() for ch in doc.clean[:5000])
         self.region = region
         self.out: list[tuple[int, int, str, str]] = []  # (first token, last token + 1, kind, normal)
         self.used = bytearray(self.n)
 
     # -- helpers -----------------------------------------------------------
     def is_cap(self, i: int) -> bool:
-        t = self.toks[i].text
-        return t[:1].isupper() or (t[:1].isdigit() and "-" in t)
+        """Token i starts with a capital letter, or is a hyphenated number ("1-я")."""
+        return self.cap[i]
 
     def is_word(self, i: int) -> bool:
         return 0 <= i < self.n and self.toks[i].kind == "word"
@@ -509,17 +512,20 @@ class _Scan:
                 if nxt is not None:
                     i = nxt
                     continue
-            nxt = self.marker(i, w)
-            if nxt is None:
+            # each recognizer is tried only on the words that can start it (most words start none)
+            nxt = self.marker(i, w) if w in _MARKERS else None
+            if nxt is None and i + 1 < n and (low[i + 1] in _POST or low[i + 1] in _POST_QUALIFIERS):
                 nxt = self.post_marker(i, w)
-            if nxt is None:
+            if nxt is None and w in _HOUSE:
                 nxt = self.house_marker(i, w)
             if nxt is None and toks[i].lemma in _LANDMARKS:
                 nxt = self.landmark(i)
             if nxt is None and w in _CROSSING:
                 nxt = self.crossing(i)
-            if nxt is None:
-                nxt = self.unmarked(i, w)
+            if nxt is None and toks[i].kind == "word" and (
+                    self.cap[i] or self.lower_doc or i > 0 and (low[i - 1] in _ADDRESS_WORDS or low[i - 1] == ":")
+                    or self.region.street_keys(toks[i].lemma)):
+                nxt = self.unmarked(i, w)  # a lower-case word of a mixed-case message only as a known street or an address
             i = nxt if nxt is not None and nxt > i else i + 1
 
     def number_house(self, i: int) -> int | None:
@@ -775,7 +781,7 @@ class _Scan:
         """'Курский район', 'Сеймского округа', 'Курской обл.'."""
         # the type word follows the adjective (optionally "муниципального"/"городского")
         j = i + 1
-        if j < self.n and self.low[j] in ("муниципального", "муниципальный", "муниципальном", "административного"):
+        if j < self.n and self.low[j] in _POST_QUALIFIERS:
             j += 1
         if j >= self.n or self.low[j] not in _POST:
             return None
