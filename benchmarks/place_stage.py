@@ -9,7 +9,7 @@ half once per measured stage, in a fresh child process (so one stage does not wa
 next one's caches). ``--profile`` prints the cProfile of fast-mode ``route_many`` on the
 newer half instead (cumulative times of the place and normalization functions).
 
-    python benchmarks/place_stage.py [--corpus PATH] [--core N] [--profile] [--rounds 3]
+    python benchmarks/place_stage.py [--corpus PATH] [--core N] [--profile] [--rounds 3] [--stages normalize place_of]
 """
 from __future__ import annotations
 
@@ -84,13 +84,14 @@ def main() -> int:
     p.add_argument("--core", type=int, default=None, help="pin every child process to this CPU core")
     p.add_argument("--rounds", type=int, default=3, help="fresh processes per stage (the median is printed)")
     p.add_argument("--profile", action="store_true", help="print the cProfile of route_many instead")
+    p.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES), help="stages to time (default: all)")
     args = p.parse_args()
     if args.profile:
         profile(args.corpus, args.core)
         return 0
     older, newer = _common.split_by_time(args.corpus)
     print(f"{len(newer)} unseen messages (newer half), fast mode, CPU seconds, median of {args.rounds} fresh processes")
-    for stage in STAGES:
+    for stage in args.stages:
         times = [_common.in_fresh_process(functools.partial(run_stage, args.corpus, stage, args.core))
                  for _ in range(args.rounds)]
         print(f"  {stage:22s} {statistics.median(times):6.3f} s   ({', '.join(f'{t:.3f}' for t in times)})")

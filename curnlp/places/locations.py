@@ -129,6 +129,9 @@ _LANDMARKS = {"школа": "школа", "сош": "школа", "гимназ�
               "сад": "детский сад"}
 _VILLAGE_SUFFIXES = ("овка", "евка", "ёвка", "ино", "ово", "ево", "ёво", "ское", "цкое", "ище", "ичи", "цы", "ки")
 _LETTER_RE = re.compile(r"[а-яА-ЯёЁa-zA-Z]")
+# entry tests of the recognizers (see _Scan.starts): the word itself, or the word after it
+_START_WORDS = frozenset(_MARKERS) | _HOUSE | _CROSSING
+_BEFORE_POST = frozenset(_POST) | _POST_QUALIFIERS
 _PREP_PLACE = frozenset("в во из под до около возле от по на за у близ".split())
 _ORDINAL_ENDINGS = frozenset("е ое ое й ый ий я ая го ого".split())
 
@@ -499,22 +502,40 @@ class _Scan:
                     end = k2 + 1
         return end, normal
 
+    def starts(self) -> list[int]:
+        """Tokens where a recognizer of :meth:`scan` can start: numbers and "№", and the words that
+        pass the entry test of some recognizer. The scan skips every other token (most words)."""
+        low, cap, n = self.low, self.cap, self.n
+        street_keys, lower_doc = self.region.street_keys, self.lower_doc
+        out = []
+        for i, t in enumerate(self.toks):
+            if t.kind == "word":
+                w = low[i]
+                if (cap[i] or lower_doc or w in _START_WORDS or t.lemma in _LANDMARKS
+                        or i + 1 < n and low[i + 1] in _BEFORE_POST
+                        or i > 0 and (low[i - 1] in _ADDRESS_WORDS or low[i - 1] == ":")
+                        or street_keys(t.lemma)):
+                    out.append(i)
+            elif t.kind == "number" or low[i] == "№":
+                out.append(i)
+        return out
+
     def scan(self) -> None:
         toks, low, n = self.toks, self.low, self.n
-        i = 0
-        while i < n:
-            if self.used[i] or toks[i].kind not in ("word", "number") and low[i] != "№":
-                i += 1
+        i = 0  # tokens before i are done
+        for k in self.starts():
+            if k < i or self.used[k]:
                 continue
+            i = k
             w = low[i]
             if toks[i].kind != "word" or w[:1].isdigit():
                 nxt = self.number_house(i)
                 if nxt is not None:
                     i = nxt
                     continue
-            # each recognizer is tried only on the words that can start it (most words start none)
+            # each recognizer is tried only on the words that can start it (see starts())
             nxt = self.marker(i, w) if w in _MARKERS else None
-            if nxt is None and i + 1 < n and (low[i + 1] in _POST or low[i + 1] in _POST_QUALIFIERS):
+            if nxt is None and i + 1 < n and low[i + 1] in _BEFORE_POST:
                 nxt = self.post_marker(i, w)
             if nxt is None and w in _HOUSE:
                 nxt = self.house_marker(i, w)

@@ -292,6 +292,8 @@ class RussiaIndex:
             self._by_first.setdefault(key[0], []).append((key, items))
         for entries in self._by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
+        #: lemmas that start some name (most words start none: the detector matches only these)
+        self.first_lemmas = frozenset(self._by_first)
 
     def match(self, lemmas: Sequence[str], i: int) -> tuple[int, list[_Name]] | None:
         """The longest name starting at lemma ``i``: (number of tokens, candidates), or None.
@@ -553,17 +555,20 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
     tokens = doc.tokens
     if not tokens:
         return None
+    # only the words that can start a name of the index are matched (a few per message)
+    first = index.first_lemmas
+    starts = [i for i, t in enumerate(tokens) if t.lemma in first and t.kind == "word"]
+    if not starts:
+        return None
     lemmas = [t.lemma for t in tokens]
     home_name = home.region_name if home is not None else None
     found: list[tuple[int, int, _Name, str]] = []
-    i = 0
-    while i < len(tokens):
-        if tokens[i].kind != "word":
-            i += 1
+    end = 0  # a name ends at token `end`: the next one starts there or later
+    for i in starts:
+        if i < end:
             continue
         m = index.match(lemmas, i)
         if m is None:
-            i += 1
             continue
         length, names = m
         j = i + length
@@ -575,7 +580,7 @@ def detect_other_region(doc, home=None, *, index: RussiaIndex | None = None) -> 
             why = _located(tokens, lemmas, i, j, names[0], doc.clean)
             if why is not None:
                 found.append((i, j, names[0], why))
-        i = j
+        end = j
     if not found:
         return None
     # the home pack's places are looked for only now: most messages name no other region
