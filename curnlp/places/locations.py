@@ -22,7 +22,7 @@ from typing import Iterable
 from .. import morph
 from ..errors import InvalidInput, describe
 from ..normalize import Normalized, Token, normalize
-from .packs import Region, load_region
+from .packs import Municipality, Region, load_region
 
 __all__ = ["Location", "KINDS", "extract_locations", "extract_locations_many"]
 
@@ -134,6 +134,13 @@ _START_WORDS = frozenset(_MARKERS) | _HOUSE | _CROSSING
 _BEFORE_POST = frozenset(_POST) | _POST_QUALIFIERS
 _PREP_PLACE = frozenset("в во из под до около возле от по на за у близ".split())
 _ORDINAL_ENDINGS = frozenset("е ое ое й ый ий я ая го ого".split())
+
+
+@lru_cache(maxsize=4096)
+def _district(region: Region, adjective: str, kind: str) -> Municipality | None:
+    """``region.district(adjective, kind)``, cached: an adjective the pack does not know is compared
+    with every district name for typos (an edit distance in Python), and the same words recur."""
+    return region.district(adjective, kind)
 
 
 def _ordinal(text: str, gender: str) -> str:
@@ -818,8 +825,8 @@ class _Scan:
             name = _inflect_adjective(text, "femn") or _cap(text)
             self.emit(i, end, "region", f"{name} область")
             return end
-        okrug = self.region.district(text, "city_okrug")
-        district = self.region.district(text, "district")
+        okrug = _district(self.region, text, "city_okrug")
+        district = _district(self.region, text, "district")
         if what == "okrug":
             if okrug is None:
                 if district is None:
