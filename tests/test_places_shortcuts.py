@@ -96,3 +96,18 @@ def test_cached_district_lookup_agrees_with_the_pack_also_for_typos():
         assert locations_module._district(reg, adjective, kind) == reg.district(adjective, kind)
     assert locations_module._district(reg, "Зотухинского", "district").name == "Золотухинский район"
     assert locate("в Зотухинском р-не нет воды").municipality.name == "Золотухинский район"
+
+
+def test_russia_index_keys_one_word_names_like_the_packs_do():
+    import json
+
+    from curnlp.places import packs
+    from curnlp.places import russia as russia_module
+
+    data = json.loads(russia_module.DATA_FILE.read_text(encoding="utf-8"))
+    names = [c["name"] for s in data["subjects"] for c in s["cities"]]
+    names += [s["name"] for s in data["subjects"]] + [a for s in data["subjects"] for a in s.get("aliases", ())]
+    names += ["ЁЛКИ", "Орёл", "Ростов-на-Дону", "Н. Новгород", "Santa"]
+    assert sum(n.isalpha() for n in names) > 1000  # most names take the shortcut
+    for name in names:
+        assert russia_module._name_key(name) == packs.name_key(name), name
