@@ -511,7 +511,10 @@ class _Scan:
 
     def starts(self) -> list[int]:
         """Tokens where a recognizer of :meth:`scan` can start: numbers and "№", and the words that
-        pass the entry test of some recognizer. The scan skips every other token (most words)."""
+        pass the entry test of some recognizer (the tests at the top of marker, post_marker,
+        house_marker, landmark, crossing and unmarked, repeated here in one loop for speed; keep
+        them in step: tests/test_places_shortcuts.py compares with a scan of every token).
+        The scan skips every other token (most words)."""
         low, cap, n = self.low, self.cap, self.n
         street_keys, lower_doc = self.region.street_keys, self.lower_doc
         out = []
@@ -550,10 +553,8 @@ class _Scan:
                 nxt = self.landmark(i)
             if nxt is None and w in _CROSSING:
                 nxt = self.crossing(i)
-            if nxt is None and toks[i].kind == "word" and (
-                    self.cap[i] or self.lower_doc or i > 0 and (low[i - 1] in _ADDRESS_WORDS or low[i - 1] == ":")
-                    or self.region.street_keys(toks[i].lemma)):
-                nxt = self.unmarked(i, w)  # a lower-case word of a mixed-case message only as a known street or an address
+            if nxt is None:
+                nxt = self.unmarked(i, w)
             i = nxt if nxt is not None and nxt > i else i + 1
 
     def number_house(self, i: int) -> int | None:
@@ -875,6 +876,10 @@ class _Scan:
     def unmarked(self, i: int, w: str) -> int | None:
         """Names without a type word: gazetteer places ('в Курске'), 'Орловская 12', 'на Союзной'."""
         t = self.toks[i]
+        prev = self.low[i - 1] if i > 0 else ""
+        if t.kind != "word" or not (self.cap[i] or self.lower_doc or prev in _ADDRESS_WORDS or prev == ":"
+                                    or self.region.street_keys(t.lemma)):
+            return None  # a lower-case word of a mixed-case message names a place only as a pack street or an address
         gz = self.gazetteer(i)
         if gz is not None and gz[0] < self.n and _STREET.get(self.low[gz[0]], ("",))[0] == "street":
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
@@ -883,7 +888,6 @@ class _Scan:
         if gz is not None:
             end, gkind, canonical, strict = gz
             if strict:
-                prev = self.low[i - 1] if i > 0 else ""
                 if prev not in _PREP_PLACE or not self.is_cap(i):
                     return None
             # "Курчатов" as a surname after a first name: skip
@@ -895,7 +899,6 @@ class _Scan:
                 stype = self.region.settlement_type(canonical) or "посёлок"
                 self.emit(i, end, "settlement", f"{stype} {canonical}")
             return end
-        prev = self.low[i - 1] if i > 0 else ""
         street = self.known_street(i)
         if street is not None:
             end, normal = street
