@@ -6,6 +6,7 @@ pymorphy2 or natasha's MorphVocab.
 """
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ __all__ = ["analyzer", "lemma", "parse", "LEMMA_CACHE_SIZE"]
 LEMMA_CACHE_SIZE = 200_000
 
 _lock = threading.Lock()
+_CYRILLIC = re.compile("[а-я]")  # a lowercase Russian letter (ё is folded to е first)
 _analyzer: pymorphy3.MorphAnalyzer | None = None
 
 
@@ -46,7 +48,7 @@ def lemma(word: str) -> str:
     'дорога'
     """
     low = word.lower().replace("ё", "е")
-    if not any("а" <= ch <= "я" for ch in low):
+    if _CYRILLIC.search(low) is None:
         return low
     top = _top_dictionary_parse(low)
     if top is None:  # not a dictionary word: the full analysis (prefixes, suffixes, hyphens...)

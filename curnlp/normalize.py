@@ -393,8 +393,9 @@ def clean_text(text: str) -> str:
 @lru_cache(maxsize=100_000)
 def _word_info(word: str) -> tuple[str, bool, str]:
     """(lemma, is_stop, kind) of a token text; cached and bounded."""
-    if any(ch.isalpha() for ch in word):
-        lem = morph.lemma(word)
+    if word.isalpha() or any(ch.isalpha() for ch in word):
+        # the lemma depends only on the lowercase form: «Улица» and «УЛИЦА» share the analysis of «улица»
+        lem = morph.lemma(word.lower())
         return lem, lem in STOP_WORDS, "word"
     if any(ch.isdigit() for ch in word):
         return word, False, "number"

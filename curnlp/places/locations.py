@@ -22,7 +22,7 @@ from typing import Iterable
 from .. import morph
 from ..errors import InvalidInput, describe
 from ..normalize import Normalized, Token, normalize
-from .packs import Region, load_region
+from .packs import Municipality, Region, load_region
 
 __all__ = ["Location", "KINDS", "extract_locations", "extract_locations_many"]
 
@@ -93,6 +93,8 @@ _POST = {
     **{w: "okrug" for w in "округ округа округе округу округом окр".split()},
     **{w: "region" for w in "область области областью обл".split()},
 }
+# words between the adjective and a post marker: "Льговский муниципальный округ"
+_POST_QUALIFIERS = frozenset(("муниципального", "муниципальный", "муниципальном", "административного"))
 _HOUSE = frozenset("д дом дома доме дому домом домов домах домами №".split())
 _CORPUS = {"корп": "корпус", "корпус": "корпус", "к": "корпус", "стр": "строение", "строение": "строение",
            "лит": "литера", "литер": "литера", "литера": "литера"}
@@ -127,8 +129,18 @@ _LANDMARKS = {"школа": "школа", "сош": "школа", "гимназ�
               "сад": "детский сад"}
 _VILLAGE_SUFFIXES = ("овка", "евка", "ёвка", "ино", "ово", "ево", "ёво", "ское", "цкое", "ище", "ичи", "цы", "ки")
 _LETTER_RE = re.compile(r"[а-яА-ЯёЁa-zA-Z]")
+# entry tests of the recognizers (see _Scan.starts): the word itself, or the word after it
+_START_WORDS = frozenset(_MARKERS) | _HOUSE | _CROSSING
+_BEFORE_POST = frozenset(_POST) | _POST_QUALIFIERS
 _PREP_PLACE = frozenset("в во из под до около возле от по на за у близ".split())
 _ORDINAL_ENDINGS = frozenset("е ое ое й ый ий я ая го ого".split())
+
+
+@lru_cache(maxsize=4096)
+def _district(region: Region, adjective: str, kind: str) -> Municipality | None:
+    """``region.district(adjective, kind)``, cached: an adjective the pack does not know is compared
+    with every district name for typos (an edit distance in Python), and the same words recur."""
+    return region.district(adjective, kind)
 
 
 def _ordinal(text: str, gender: str) -> str:
@@ -289,23 +301,24 @@ def _canon_name(words: list[str], gender: str, inflect_nouns: bool) -> str:
 class _Scan:
     """State of one scan (one message). Not shared between calls."""
 
-    __slots__ = ("doc", "toks", "low", "n", "lower_doc", "region", "out", "used")
+    __slots__ = ("doc", "toks", "low", "cap", "n", "lower_doc", "region", "out", "used")
 
     def __init__(self, doc: Normalized, region: Region) -> None:
         self.doc = doc
         self.toks: tuple[Token, ...] = doc.tokens
+        # per-token features computed once: the recognizers ask for them many times per token
         self.low = [t.text.lower().replace("ё", "е") for t in self.toks]
+        self.cap = [t.text[:1].isupper() or (t.text[:1].isdigit() and "-" in t.text) for t in self.toks]
         self.n = len(self.toks)
-        letters = [ch for ch in doc.clean[:5000] if ch.isalpha()]
-        self.lower_doc = not any(ch.isupper() for ch in letters)
+        self.lower_doc = not any(ch.isupper() and ch.isalpha() for ch in doc.clean[:5000])
         self.region = region
         self.out: list[tuple[int, int, str, str]] = []  # (first token, last token + 1, kind, normal)
         self.used = bytearray(self.n)
 
     # -- helpers -----------------------------------------------------------
     def is_cap(self, i: int) -> bool:
-        t = self.toks[i].text
-        return t[:1].isupper() or (t[:1].isdigit() and "-" in t)
+        """Token i starts with a capital letter, or is a hyphenated number ("1-я")."""
+        return self.cap[i]
 
     def is_word(self, i: int) -> bool:
         return 0 <= i < self.n and self.toks[i].kind == "word"
@@ -496,23 +509,45 @@ class _Scan:
                     end = k2 + 1
         return end, normal
 
+    def starts(self) -> list[int]:
+        """Tokens where a recognizer of :meth:`scan` can start: numbers and "№", and the words that
+        pass the entry test of some recognizer (the tests at the top of marker, post_marker,
+        house_marker, landmark, crossing and unmarked, repeated here in one loop for speed; keep
+        them in step: tests/test_places_shortcuts.py compares with a scan of every token).
+        The scan skips every other token (most words)."""
+        low, cap, n = self.low, self.cap, self.n
+        street_keys, lower_doc = self.region.street_keys, self.lower_doc
+        out = []
+        for i, t in enumerate(self.toks):
+            if t.kind == "word":
+                w = low[i]
+                if (cap[i] or lower_doc or w in _START_WORDS or t.lemma in _LANDMARKS
+                        or i + 1 < n and low[i + 1] in _BEFORE_POST
+                        or i > 0 and (low[i - 1] in _ADDRESS_WORDS or low[i - 1] == ":")
+                        or street_keys(t.lemma)):
+                    out.append(i)
+            elif t.kind == "number" or low[i] == "№":
+                out.append(i)
+        return out
+
     def scan(self) -> None:
         toks, low, n = self.toks, self.low, self.n
-        i = 0
-        while i < n:
-            if self.used[i] or toks[i].kind not in ("word", "number") and low[i] != "№":
-                i += 1
+        i = 0  # tokens before i are done
+        for k in self.starts():
+            if k < i or self.used[k]:
                 continue
+            i = k
             w = low[i]
             if toks[i].kind != "word" or w[:1].isdigit():
                 nxt = self.number_house(i)
                 if nxt is not None:
                     i = nxt
                     continue
-            nxt = self.marker(i, w)
-            if nxt is None:
+            # each recognizer is tried only on the words that can start it (see starts())
+            nxt = self.marker(i, w) if w in _MARKERS else None
+            if nxt is None and i + 1 < n and low[i + 1] in _BEFORE_POST:
                 nxt = self.post_marker(i, w)
-            if nxt is None:
+            if nxt is None and w in _HOUSE:
                 nxt = self.house_marker(i, w)
             if nxt is None and toks[i].lemma in _LANDMARKS:
                 nxt = self.landmark(i)
@@ -775,7 +810,7 @@ class _Scan:
         """'Курский район', 'Сеймского округа', 'Курской обл.'."""
         # the type word follows the adjective (optionally "муниципального"/"городского")
         j = i + 1
-        if j < self.n and self.low[j] in ("муниципального", "муниципальный", "муниципальном", "административного"):
+        if j < self.n and self.low[j] in _POST_QUALIFIERS:
             j += 1
         if j >= self.n or self.low[j] not in _POST:
             return None
@@ -791,8 +826,8 @@ class _Scan:
             name = _inflect_adjective(text, "femn") or _cap(text)
             self.emit(i, end, "region", f"{name} область")
             return end
-        okrug = self.region.district(text, "city_okrug")
-        district = self.region.district(text, "district")
+        okrug = _district(self.region, text, "city_okrug")
+        district = _district(self.region, text, "district")
         if what == "okrug":
             if okrug is None:
                 if district is None:
@@ -841,6 +876,10 @@ class _Scan:
     def unmarked(self, i: int, w: str) -> int | None:
         """Names without a type word: gazetteer places ('в Курске'), 'Орловская 12', 'на Союзной'."""
         t = self.toks[i]
+        prev = self.low[i - 1] if i > 0 else ""
+        if t.kind != "word" or not (self.cap[i] or self.lower_doc or prev in _ADDRESS_WORDS or prev == ":"
+                                    or self.region.street_keys(t.lemma)):
+            return None  # a lower-case word of a mixed-case message names a place only as a pack street or an address
         gz = self.gazetteer(i)
         if gz is not None and gz[0] < self.n and _STREET.get(self.low[gz[0]], ("",))[0] == "street":
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
@@ -849,7 +888,6 @@ class _Scan:
         if gz is not None:
             end, gkind, canonical, strict = gz
             if strict:
-                prev = self.low[i - 1] if i > 0 else ""
                 if prev not in _PREP_PLACE or not self.is_cap(i):
                     return None
             # "Курчатов" as a surname after a first name: skip
@@ -861,7 +899,6 @@ class _Scan:
                 stype = self.region.settlement_type(canonical) or "посёлок"
                 self.emit(i, end, "settlement", f"{stype} {canonical}")
             return end
-        prev = self.low[i - 1] if i > 0 else ""
         street = self.known_street(i)
         if street is not None:
             end, normal = street

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import InvalidInput, describe
-from .locations import Location
+from .locations import Location, _district
 from .packs import Municipality, Region, load_region
 
 __all__ = ["MunicipalityMatch", "resolve_municipality"]
@@ -60,9 +60,9 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
     kind = loc.kind
     if kind in ("district", "city_okrug"):
         adjective = loc.normal.rsplit(" ", 1)[0]
-        m = region.district(adjective, "city_okrug" if kind == "city_okrug" else "district")
+        m = _district(region, adjective, "city_okrug" if kind == "city_okrug" else "district")
         if m is None and kind == "district":  # "Железнодорожный район" of Kursk (old name)
-            m = region.district(adjective, "city_okrug")
+            m = _district(region, adjective, "city_okrug")
         return [(m.id, W_DISTRICT)] if m else []
     if kind in ("city", "settlement"):
         name = _strip_type(loc.normal)
@@ -116,7 +116,12 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     for loc in locs:
         if not isinstance(loc, Location):
             raise InvalidInput(f"expected Location items, got {describe(loc)}")
-    reg = load_region("kursk" if region is None else region)
+    return resolve(tuple(locs), load_region("kursk" if region is None else region))
+
+
+def resolve(locs: tuple[Location, ...], reg: Region) -> MunicipalityMatch | None:
+    """:func:`resolve_municipality` without the checks of its arguments (for the place stage,
+    whose locations come from the extractor and whose region is loaded)."""
     scores: dict[str, float] = {}
     best_weight: dict[str, float] = {}
     first: dict[str, int] = {}
