@@ -48,6 +48,9 @@ def name_key(name: str) -> tuple[str, ...]:
     >>> name_key("Курске") == name_key("Курск")
     True
     """
+    if name.isalpha():  # one word of letters is one token: its lemma, without normalizing (pack loading)
+        from ..morph import lemma
+        return (lemma(name),)
     from ..normalize import normalize  # local: keeps import of curnlp.places light
 
     return tuple(t.lemma for t in normalize(name).tokens if t.kind in ("word", "number"))

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from .packs import name_key
+
 __all__ = ["Subject", "SUBJECTS", "OtherRegion", "RussiaIndex", "detect_other_region", "russia",
            "build", "DATA_FILE", "default_city_csv"]
 
@@ -242,16 +244,6 @@ class _Name:
     explicit: bool        # a region named with its noun («Белгородская область», «Республика Коми»)
 
 
-def _name_key(name: str) -> tuple[str, ...]:
-    """:func:`curnlp.places.packs.name_key`; a name that is one word of letters is one token
-    whose lemma is ``morph.lemma(name)``, so it is keyed without normalizing (the index keys
-    ~2,300 names while the router loads: this halves that time)."""
-    from ..morph import lemma
-    from .packs import name_key as full_key
-
-    return (lemma(name),) if name.isalpha() else full_key(name)
-
-
 class RussiaIndex:
     """Region and city names of Russia by the lemma of their first word (see :func:`russia`)."""
 
@@ -268,13 +260,13 @@ class RussiaIndex:
             official = subject["name"]
             forms = [official.split(" — ")[0], *subject.get("aliases", ())]
             for form in forms:
-                key = _name_key(form)
+                key = name_key(form)
                 explicit = any(noun in key for noun in ("область", "край", "республика", "округ"))
                 # a city of federal significance is a city too («г. Москва», «в г. Москве»)
                 city = official if subject.get("kind") == "federal_city" and not explicit else None
                 add(key, _Name(key, official, city, 10 ** 9, None, explicit))
                 for noun, abbrs in _NOUN_ABBR.items():
-                    nkey = _name_key(noun)
+                    nkey = name_key(noun)
                     at = _find(key, nkey)
                     if at >= 0:
                         for abbr in abbrs:
@@ -284,12 +276,12 @@ class RussiaIndex:
             # (not «Московский район», «Ленинградский район»: city districts elsewhere bear these names)
             first_word = official.split()[0]
             if subject.get("kind") in ("oblast", "krai") and first_word not in _DISTRICT_AMBIGUOUS:
-                adj = _name_key(first_word)
+                adj = name_key(first_word)
                 for noun in ("район", "р-н"):
                     add(adj + (noun,), _Name(adj + (noun,), official, None, 10 ** 9, None, True))
             for city in subject.get("cities", ()):
                 for form in (city["name"], *city.get("variants", ())):
-                    key = _name_key(form)
+                    key = name_key(form)
                     # the name as written too: its lemma can be another word's («Ковров» -> «ковровый»)
                     keys = {key, tuple(form.lower().replace("ё", "е").split())} if " " not in form else {key}
                     for k in keys:
@@ -424,8 +416,6 @@ _STREET_ONLY = _STREET_MARKERS - {"район", "р-н", "село", "с", "де
 
 @functools.lru_cache(maxsize=64)
 def _region_key(name: str) -> tuple[str, ...]:
-    from .packs import name_key
-
     return name_key(name)
 
 
