@@ -60,6 +60,8 @@ log = logging.getLogger("curnlp")
 #: Location kinds whose mentions are masked before text similarity (streets are kept: same street is a signal).
 MASKED_KINDS = ("region", "district", "city", "city_okrug", "settlement")
 _NON_LETTERS = re.compile(r"[^a-zа-я]+")
+_CHUNK = 50_000  # rows read, masked and cut into words at a time
+_BATCH = 20_000  # rows whose vectors are made together when incidents are checked
 _URLS = re.compile(r"(?:https?://|www\.)\S+|\[(?:club|id|public)\d+\|([^\]]*)\]|<[^>]{1,200}>")
 
 
@@ -221,7 +223,7 @@ class _TextStore:
 
     def finish(self) -> "_TextStore":
         """Close the archive: word → n-gram and word → lemma matrices, document frequencies."""
-        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+        from sklearn.feature_extraction.text import HashingVectorizer
 
         from ..morph import lemma
         self.indices = np.concatenate(self._indices) if self._indices else np.zeros(0, np.int32)
@@ -234,6 +236,7 @@ class _TextStore:
         self.vocab = {}  # not needed any more: free its strings
         self.grams = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 4), n_features=self.n_features,
                                        alternate_sign=False, norm=None, dtype=np.float32).transform(words or [""])
+        self.grams = _compact(self.grams.tocsr())  # the hashed columns no word has: gone (order kept)
         stop = _stop_lemmas()
         lemma_ids: dict[str, int] = {}
         rows, cols = [], []
@@ -251,18 +254,30 @@ class _TextStore:
             D = self.counts_of(np.arange(start, min(self.n, start + 50_000)))
             dfc += np.bincount((D @ self.grams).indices, minlength=len(dfc))
             dfw += np.bincount((D @ self.lemmas).indices, minlength=len(dfw))
-        self._tc, self._tw = (self._transformer(TfidfTransformer, df) for df in (dfc, dfw))
+        self._idf_c, self._idf_w = self._idf(dfc), self._idf(dfw)
         return self
 
-    def _transformer(self, cls: Any, df: np.ndarray) -> Any:
-        t = cls(sublinear_tf=True).fit(sp.csr_matrix((1, len(df)), dtype=np.float32))
-        dff = df.astype(np.float32) + np.float32(1.0)
+    def _idf(self, df: np.ndarray) -> np.ndarray:
+        """Smoothed idf, exactly as ``TfidfTransformer(sublinear_tf=True).fit`` computes it (float32)."""
+        dff = df.astype(np.float32)
+        dff += 1.0
         idf = np.full_like(dff, fill_value=self.n + 1, dtype=np.float32)
         idf /= dff
         np.log(idf, out=idf)
         idf += 1.0
-        t.idf_ = idf
-        return t
+        return idf
+
+    @staticmethod
+    def _tfidf(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+        """``normalize(TfidfTransformer(sublinear_tf=True).transform(X))`` with the archive's idf, in
+        place: the same operations without the per-call validation (vectors are made per bucket)."""
+        from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+        np.log(X.data, X.data)
+        X.data += 1.0
+        X.data *= idf[X.indices]
+        inplace_csr_row_normalize_l2(X)  # the transformer's norm="l2" ...
+        inplace_csr_row_normalize_l2(X)  # ... and the normalize() after it, as the single matrix had
+        return X
 
     def nonempty(self) -> np.ndarray:
         """Rows with at least one word (a message with no letters links to nothing)."""
@@ -277,18 +292,40 @@ class _TextStore:
         return sp.csr_matrix((self.counts[take].astype(np.float32), self.indices[take].astype(np.int64), indptr),
                              shape=(len(rows), self.grams.shape[0]))
 
-    def vectors(self, rows: np.ndarray) -> sp.csr_matrix:
-        """Rows (in the order given) whose dot products are the similarity; only the columns these rows use."""
-        from sklearn.preprocessing import normalize
-        D = self.counts_of(rows)
+    def vectors(self, rows: np.ndarray, compact: bool = True) -> sp.csr_matrix:
+        """Rows (in the order given) whose dot products are the similarity; only the columns these
+        rows use (``compact``), else all columns (vectors made apart can then be stacked)."""
         w = self.word_weight
-        Xc = normalize(self._tc.transform(D @ self.grams))
-        Xw = normalize(self._tw.transform(D @ self.lemmas))
-        X = sp.hstack([np.sqrt(w) * Xw, np.sqrt(1 - w) * Xc], format="csr", dtype=np.float32)
-        used = np.unique(X.indices)  # drop the hashed columns no row uses: every later product is cheaper
-        remap = np.zeros(X.shape[1], dtype=np.int32)
-        remap[used] = np.arange(len(used), dtype=np.int32)
-        return sp.csr_matrix((X.data, remap[X.indices], X.indptr), shape=(X.shape[0], max(1, len(used))))
+        parts = []
+        for start in range(0, max(1, len(rows)), 10_000):  # the intermediate products of few rows at a time
+            D = self.counts_of(rows[start:start + 10_000])
+            Xc = self._tfidf(D @ self.grams, self._idf_c)
+            Xw = self._tfidf(D @ self.lemmas, self._idf_w)
+            # [sqrt(w) Xw | sqrt(1 - w) Xc] row by row (what sp.hstack does, without its overhead)
+            nw, nc = np.diff(Xw.indptr), np.diff(Xc.indptr)
+            indptr = np.r_[0, np.cumsum(nw + nc)].astype(np.int64)
+            pos_w = np.arange(Xw.nnz) + np.repeat(indptr[:-1] - Xw.indptr[:-1], nw)
+            pos_c = np.arange(Xc.nnz) + np.repeat(indptr[:-1] + nw - Xc.indptr[:-1], nc)
+            data = np.empty(Xw.nnz + Xc.nnz, dtype=np.float32)
+            indices = np.empty(Xw.nnz + Xc.nnz, dtype=np.int32)
+            data[pos_w], data[pos_c] = Xw.data * np.sqrt(w), Xc.data * np.sqrt(1 - w)
+            indices[pos_w], indices[pos_c] = Xw.indices, Xc.indices + Xw.shape[1]
+            part = sp.csr_matrix((data, indices, indptr), shape=(len(nw), Xw.shape[1] + Xc.shape[1]))
+            part.sort_indices()  # the single matrix's rows had sorted columns: same order of every sum
+            parts.append(part)
+            del D, Xc, Xw
+        X = parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
+        del parts
+        return _compact(X) if compact else X
+
+
+def _compact(X: sp.csr_matrix) -> sp.csr_matrix:
+    """``X`` with the columns no row uses dropped (every later product is cheaper); the kept
+    columns keep their order, so products are unchanged."""
+    used = np.unique(X.indices)
+    remap = np.zeros(X.shape[1], dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    return sp.csr_matrix((X.data, remap[X.indices], X.indptr), shape=(X.shape[0], max(1, len(used))))
 
 
 def text_vectors(texts: Sequence[str], n_features: int = 2 ** 20, word_weight: float = 0.7) -> sp.csr_matrix:
@@ -337,12 +374,13 @@ class _Forest:
         return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
 
 
-def _pairs(X: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray, window_h: float,
-           threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
+def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray,
+           window_h: float, threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
            group_penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scored pairs (i, j, score) between ``rows`` and candidate rows ``cand`` (indexes into ``X`` and the arrays), i > j in order."""
+    """Scored pairs (i, j, score) between ``rows`` (vectors ``Xa``) and candidate rows ``cand``
+    (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays."""
     low = threshold - street_bonus  # nothing below this can reach the threshold
-    sims = (X[rows] @ X[cand].T).tocoo()
+    sims = (Xa @ Xb.T).tocoo()
     keep = sims.data >= low
     i, j, s = rows[sims.row[keep]], cand[sims.col[keep]], sims.data[keep]
     keep = (i > j) & (np.abs(hours[i] - hours[j]) <= window_h)
@@ -393,24 +431,29 @@ def _centroid_sims(X: sp.csr_matrix, members: np.ndarray, others: np.ndarray | N
     return rowsum / norm, other
 
 
-def _outliers(X: sp.csr_matrix, roots: np.ndarray, valid: np.ndarray, threshold: float) -> np.ndarray:
-    """Members of incidents of 3+ messages whose cosine with their incident's centroid is below ``threshold``."""
+def _outliers(store: _TextStore, rows: np.ndarray, roots: np.ndarray, threshold: float,
+              batch_rows: int = _BATCH) -> np.ndarray:
+    """Which of ``rows`` (global indexes; ``roots`` their local incident roots) are members of
+    incidents of 3+ messages whose cosine with their incident's centroid is below ``threshold``.
+    Incidents are taken in batches of about ``batch_rows`` members (their vectors made together)."""
     out = np.zeros(len(roots), dtype=bool)
-    idx = np.flatnonzero(valid)
-    if threshold <= 0 or not len(idx):
+    if threshold <= 0 or not len(roots):
         return out
-    _, inv, counts = np.unique(roots[idx], return_inverse=True, return_counts=True)
-    rows = idx[counts[inv] >= 3]
-    if not len(rows):
+    _, inv, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    local = np.flatnonzero(counts[inv] >= 3)
+    if not len(local):
         return out
-    rows = rows[np.argsort(roots[rows], kind="stable")]
-    for members in np.split(rows, np.flatnonzero(np.diff(roots[rows])) + 1):
-        sims, _ = _centroid_sims(X, members)
-        out[members[sims < threshold]] = True
+    local = local[np.argsort(roots[local], kind="stable")]
+    incidents = np.split(local, np.flatnonzero(np.diff(roots[local])) + 1)
+    for part in _batches(np.array([len(m) for m in incidents]), batch_rows):
+        batch = np.sort(np.concatenate(incidents[part]))
+        X = store.vectors(rows[batch])
+        for members in incidents[part]:
+            sims, _ = _centroid_sims(X, np.searchsorted(batch, members))
+            out[members[sims < threshold]] = True
     return out
 
 
-_CHUNK = 50_000  # rows read, masked and cut into words at a time
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -432,23 +475,29 @@ def _link_block(store: _TextStore, rows: np.ndarray, bucket: np.ndarray, roots: 
     pairs within a bucket and with the previous bucket, links, Kruskal, pruning. Writes ``roots``
     of ``rows``; returns (pairs compared, links, rows pruned). The block's vectors are made here
     and dropped on return."""
-    X = store.vectors(rows)
     local = np.argsort(bucket, kind="stable")  # by bucket, then row
     bs, starts = np.unique(bucket[local], return_index=True)
-    by_bucket = dict(zip(bs.tolist(), np.split(local, starts[1:])))
     I, J, S = [], [], []
     compared = 0
-    for b, part in by_bucket.items():
-        prev = by_bucket.get(b - 1)
-        cand = part if prev is None else np.concatenate([prev, part])
+    prev_b, prev, X_prev = None, None, None
+    for b, part in zip(bs.tolist(), np.split(local, starts[1:])):
+        X_part = store.vectors(rows[part], compact=False)  # only this bucket's and the previous one's held
+        if prev_b == b - 1:
+            cand, X = np.concatenate([prev, part]), _compact(sp.vstack([X_prev, X_part], format="csr"))
+        else:
+            cand, X = part, _compact(X_part)
+        prev_b, prev, X_prev = b, part, X_part
         if len(cand) < 2:
             continue
         compared += len(part) * len(cand)
+        offset = len(cand) - len(part)
         for start in range(0, len(part), 2000):
-            i, j, s = _pairs(X, part[start:start + 2000], cand, hours, window_h, threshold, streets, groups,
-                             street_bonus, group_penalty)
+            i, j, s = _pairs(X[offset + start:offset + start + 2000], X, part[start:start + 2000], cand, hours,
+                             window_h, threshold, streets, groups, street_bonus, group_penalty)
             if len(i):
                 I.append(i), J.append(j), S.append(s)
+        del X
+    del X_prev
     if not I:
         return compared, 0, 0
     forest = _Forest(hours)
@@ -463,7 +512,7 @@ def _link_block(store: _TextStore, rows: np.ndarray, bucket: np.ndarray, roots: 
         links += forest.union(a, b, span_h)
     # a chain (water -> pipe -> heating -> lighting) is cut: members far from their incident's
     # centroid leave it, and both parts are linked again from their own pairs
-    outlier = _outliers(X, forest.roots(), np.ones(len(rows), dtype=bool), prune_threshold)
+    outlier = _outliers(store, rows, forest.roots(), prune_threshold)
     if outlier.any():
         forest = _Forest(hours)
         links = 0
@@ -490,7 +539,7 @@ def _batches(sizes: np.ndarray, cap: int) -> list[slice]:
 
 def _attach(store: _TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
             hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
-            min_size: int, batch_rows: int = 100_000) -> int:
+            min_size: int, batch_rows: int = _BATCH) -> int:
     """Second pass: a message left alone (or in a pair) joins a large incident when it is within
     ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
     messages is a better judge than any one of them): at ``threshold`` in the same municipality
@@ -740,7 +789,7 @@ def _modes(m: pd.DataFrame, column: str) -> pd.Series:
 def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, store: _TextStore, times: pd.Series,
            topics: np.ndarray, topic_labels: np.ndarray, groups: np.ndarray, group_labels: np.ndarray,
            muni: np.ndarray, muni_labels: np.ndarray, streets: np.ndarray, street_labels: np.ndarray,
-           texts: pd.Series, min_size: int, batch_rows: int = 100_000) -> pd.DataFrame:
+           texts: pd.Series, min_size: int, batch_rows: int = _BATCH) -> pd.DataFrame:
     columns = ["incident", "size", "first", "last", "municipality", "street", "topic", "group", "group_name",
                "needs_review", "representative", "places"]
     members = np.flatnonzero((inc_no > 0) & (inc_size >= max(1, min_size)))
