@@ -322,7 +322,9 @@ class _TextStore:
 def _compact(X: sp.csr_matrix) -> sp.csr_matrix:
     """``X`` with the columns no row uses dropped (every later product is cheaper); the kept
     columns keep their order, so products are unchanged."""
-    used = np.unique(X.indices)
+    mask = np.zeros(X.shape[1], dtype=bool)
+    mask[X.indices] = True
+    used = np.flatnonzero(mask)
     remap = np.zeros(X.shape[1], dtype=np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
     return sp.csr_matrix((X.data, remap[X.indices], X.indptr), shape=(X.shape[0], max(1, len(used))))
