@@ -134,3 +134,62 @@ def test_cli_writes_rows_and_table(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "curnlp", "incidents", str(src), "-o", str(tmp_path / "x.csv"),
                           "--time-column", "нет"], capture_output=True)
     assert bad.returncode == 1 and b"time column" in bad.stderr
+
+
+# --- bounded memory: vectors per block, batches; the same incidents as one global matrix ---------
+
+_MESSY = [
+    "<p>НЕТ ВОДЫ на ул. Ленина!!! третий день</p>", "нет вады на улице ленина, когда дадут?",
+    "Яма на дороге по ул. Советской, машины ломают колёса", "[club1|Администрация] ямы на Советской улице",
+    "не вывозят мусор с площадки https://vk.com/wall-1_2 уже неделю", "мусор не вывозят!!! Ёлки, неделя",
+    "Фонари не горят на ул. Мира, темно вечером", "", "12345 ... !!!", "Отопление: батареи ХОЛОДНЫЕ, ёж твою",
+]
+
+
+def test_block_vectors_equal_the_rows_of_the_single_matrix():
+    from curnlp.analytics import incidents as inc
+    rng = np.random.default_rng(1)
+    texts = _MESSY + [_MESSY[k] + (" " + _MESSY[m].lower() if m % 3 else "")
+                      for k, m in rng.integers(0, len(_MESSY), (300, 2))]
+    full = inc.text_vectors(texts)  # one matrix of all rows (small input)
+    store = inc._TextStore()
+    for start in range(0, len(texts), 37):  # added in chunks, as find_incidents reads
+        store.add(texts[start:start + 37])
+    store.finish()
+    rows = np.sort(rng.choice(len(texts), 60, replace=False))
+    part = store.vectors(rows)
+    # bit for bit the same dot products as the rows of the single matrix (idf of the whole archive)
+    assert np.array_equal((part @ part.T).toarray(), (full[rows] @ full[rows].T).toarray())
+    no_letters = [i for i, t in enumerate(texts) if t in ("", "12345 ... !!!")]
+    assert no_letters and not store.nonempty()[no_letters].any()
+    assert np.array_equal(store.nonempty(), np.diff(full.indptr) > 0)
+    # the rows alone (their own document frequencies) would give other similarities
+    alone = inc.text_vectors([texts[i] for i in rows])
+    assert not np.allclose((alone @ alone.T).toarray(), (part @ part.T).toarray())
+    # a typo and a lemma form still make neighbours: «нет вады» with «НЕТ ВОДЫ»
+    water = store.vectors(np.array([0, 1, 2]))
+    sims = (water @ water.T).toarray()
+    assert sims[0, 1] > 0.2 and sims[0, 1] > sims[0, 2]
+
+
+def test_batch_sizes_do_not_change_the_incidents(monkeypatch):
+    from curnlp.analytics import incidents as inc
+    scored = scored_archive("Курск").copy()
+    before = find_incidents(scored)
+    # tiny reading chunks, vector chunks and incident batches: every batching path runs many times
+    monkeypatch.setattr(inc, "_CHUNK", 97)
+    monkeypatch.setattr(inc, "_BATCH", 40)
+    monkeypatch.setattr(inc, "_VECTOR_ROWS", 13)
+    after = find_incidents(scored)
+    assert list(after.rows["incident"]) == list(before.rows["incident"])
+    pd.testing.assert_frame_equal(after.table, before.table)
+    assert after.stats["links"] == before.stats["links"] and after.stats["attached"] == before.stats["attached"]
+    assert before.stats["attached"] > 0 and before.stats["pruned"] > 0  # the batched passes had work to do
+
+
+def test_the_callers_frame_is_left_unchanged():
+    scored = scored_archive("Фатеж").copy()
+    snapshot = scored.copy()
+    result = find_incidents(scored)
+    assert "incident" not in scored.columns and "incident" in result.rows.columns
+    pd.testing.assert_frame_equal(scored, snapshot)

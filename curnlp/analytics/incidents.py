@@ -62,6 +62,7 @@ MASKED_KINDS = ("region", "district", "city", "city_okrug", "settlement")
 _NON_LETTERS = re.compile(r"[^a-zа-я]+")
 _CHUNK = 50_000  # rows read, masked and cut into words at a time
 _BATCH = 20_000  # rows whose vectors are made together when incidents are checked
+_VECTOR_ROWS = 10_000  # rows whose intermediate count and n-gram matrices exist at once
 _URLS = re.compile(r"(?:https?://|www\.)\S+|\[(?:club|id|public)\d+\|([^\]]*)\]|<[^>]{1,200}>")
 
 
@@ -250,8 +251,8 @@ class _TextStore:
         # document frequencies, a chunk of rows at a time; idf exactly as TfidfTransformer.fit
         dfc = np.zeros(self.grams.shape[1], dtype=np.int64)
         dfw = np.zeros(self.lemmas.shape[1], dtype=np.int64)
-        for start in range(0, self.n, 50_000):
-            D = self.counts_of(np.arange(start, min(self.n, start + 50_000)))
+        for start in range(0, self.n, _CHUNK):
+            D = self.counts_of(np.arange(start, min(self.n, start + _CHUNK)))
             dfc += np.bincount((D @ self.grams).indices, minlength=len(dfc))
             dfw += np.bincount((D @ self.lemmas).indices, minlength=len(dfw))
         self._idf_c, self._idf_w = self._idf(dfc), self._idf(dfw)
@@ -297,8 +298,8 @@ class _TextStore:
         rows use (``compact``), else all columns (vectors made apart can then be stacked)."""
         w = self.word_weight
         parts = []
-        for start in range(0, max(1, len(rows)), 10_000):  # the intermediate products of few rows at a time
-            D = self.counts_of(rows[start:start + 10_000])
+        for start in range(0, max(1, len(rows)), _VECTOR_ROWS):  # the intermediate products of few rows at a time
+            D = self.counts_of(rows[start:start + _VECTOR_ROWS])
             Xc = self._tfidf(D @ self.grams, self._idf_c)
             Xw = self._tfidf(D @ self.lemmas, self._idf_w)
             # [sqrt(w) Xw | sqrt(1 - w) Xc] row by row (what sp.hstack does, without its overhead)
