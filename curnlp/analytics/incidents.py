@@ -397,28 +397,67 @@ def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndar
     return i[keep], j[keep], s[keep]
 
 
-def _filter_links(i: np.ndarray, j: np.ndarray, s: np.ndarray, muni: np.ndarray, threshold: float, strong: float,
-                  neighbours: int, unknown_threshold: float) -> np.ndarray:
-    """Which candidate pairs become links: a strong pair always; a weaker one (>= threshold) only
-    when each side is among the other's ``neighbours`` best partners (mutual nearest neighbours:
-    a short generic message cannot bridge two unrelated groups); rows with no municipality link
-    only at ``unknown_threshold`` (near-duplicates: the place cannot be confirmed)."""
-    if not len(s):
-        return np.zeros(0, dtype=bool)
-    node = np.concatenate([i, j])
-    score = np.concatenate([s, s])
-    order = np.lexsort((-score, node))
-    rank = np.empty(len(node), dtype=np.int64)
-    sorted_nodes = node[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_nodes)) + 1]
-    first = np.repeat(starts, np.diff(np.r_[starts, len(node)]))
-    rank[order] = np.arange(len(node)) - first
-    ri, rj = rank[: len(s)], rank[len(s):]
-    mutual = (ri < neighbours) & (rj < neighbours)
-    # a strong pair needs to be among the best of one side only (copies of one message form a
-    # clique: its k best pairs per row keep it connected without all n² of them)
-    keep = ((s >= strong) & ((ri < neighbours) | (rj < neighbours))) | mutual
-    return keep & ((muni[i] != 0) | (s >= unknown_threshold))
+class _LinkStream:
+    """Which candidate pairs become links: a strong pair (>= ``strong``) when among the
+    ``neighbours`` best partners of one side; a weaker one (>= threshold) only when each side is
+    among the other's best (mutual nearest neighbours: a short generic message cannot bridge two
+    unrelated groups); rows with no municipality link only at ``unknown_threshold``
+    (near-duplicates: the place cannot be confirmed).
+
+    Pairs arrive bucket by bucket; only those one of whose rows may still get partners are held:
+    when a row is complete (no later bucket can pair with it) its pairs are ranked (by score, ties
+    in arrival order, its pairs as the first row before those as the second), and a pair whose two
+    rows are ranked is kept as a link or dropped. The links are those of ranking all the block's
+    pairs at once."""
+
+    def __init__(self, muni: np.ndarray, strong: float, neighbours: int, unknown_threshold: float) -> None:
+        self.muni, self.strong, self.neighbours, self.unknown = muni, strong, neighbours, unknown_threshold
+        self.pool: list[tuple[np.ndarray, ...]] = []
+        self.kept: list[tuple[np.ndarray, ...]] = []
+        self.seq = 0
+
+    def add(self, i: np.ndarray, j: np.ndarray, s: np.ndarray) -> None:
+        seq = np.arange(self.seq, self.seq + len(s), dtype=np.int64)
+        self.seq += len(s)
+        unknown = np.full(len(s), -1, dtype=np.int8)
+        self.pool.append((i, j, s, seq, unknown, unknown.copy()))
+
+    def complete(self, done: np.ndarray) -> None:
+        """Rows ``done`` (a mask; each row once) have all their pairs: rank them, keep or drop the
+        pairs now decided."""
+        if not self.pool:
+            return
+        i, j, s, seq, ri, rj = (np.concatenate(c) for c in zip(*self.pool))
+        a, b = done[i], done[j]
+        node = np.concatenate([i[a], j[b]])
+        if len(node):
+            score = np.concatenate([s[a], s[b]])
+            # as in _filter_links: by score, ties in the order of (all i's, then all j's) of the pairs
+            side = np.concatenate([np.zeros(int(a.sum()), np.int8), np.ones(int(b.sum()), np.int8)])
+            order = np.lexsort((np.concatenate([seq[a], seq[b]]), side, -score, node))
+            sorted_nodes = node[order]
+            starts = np.r_[0, np.flatnonzero(np.diff(sorted_nodes)) + 1]
+            first = np.repeat(starts, np.diff(np.r_[starts, len(node)]))
+            rank = np.empty(len(node), dtype=np.int64)
+            rank[order] = np.arange(len(node)) - first
+            best = (rank < self.neighbours).astype(np.int8)
+            ri[a], rj[b] = best[: int(a.sum())], best[int(a.sum()):]
+        fin = (ri >= 0) & (rj >= 0)
+        fi, fj = ri[fin] == 1, rj[fin] == 1
+        fs = s[fin]
+        keep = ((fs >= self.strong) & (fi | fj)) | (fi & fj)
+        keep &= (self.muni[i[fin]] != 0) | (fs >= self.unknown)
+        self.kept.append((i[fin][keep], j[fin][keep], fs[keep], seq[fin][keep]))
+        rest = ~fin
+        self.pool = [(i[rest], j[rest], s[rest], seq[rest], ri[rest], rj[rest])] if rest.any() else []
+
+    def links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The links (i, j, score) in the order the pairs arrived (call when every row is complete)."""
+        if not self.kept:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        i, j, s, seq = (np.concatenate(c) for c in zip(*self.kept))
+        order = np.argsort(seq, kind="stable")
+        return i[order], j[order], s[order]
 
 
 def _centroid_sims(X: sp.csr_matrix, members: np.ndarray, others: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -480,10 +519,18 @@ def _link_block(store: _TextStore, rows: np.ndarray, bucket: np.ndarray, roots: 
     and dropped on return."""
     local = np.argsort(bucket, kind="stable")  # by bucket, then row
     bs, starts = np.unique(bucket[local], return_index=True)
-    I, J, S = [], [], []
+    stream = _LinkStream(muni, strong, neighbours, unknown_threshold)
+    done = np.zeros(len(rows), dtype=bool)
+    completed = 0  # buckets whose rows are ranked
     compared = 0
     prev_b, prev, X_prev = None, None, None
     for b, part in zip(bs.tolist(), np.split(local, starts[1:])):
+        m = int(np.searchsorted(bs, b - 1))  # rows of buckets before b - 1 get no more partners
+        if m > completed:
+            done[:] = False
+            done[local[starts[completed]:starts[m]]] = True
+            stream.complete(done)
+            completed = m
         X_part = store.vectors(rows[part], compact=False)  # only this bucket's and the previous one's held
         if prev_b == b - 1:
             cand, X = np.concatenate([prev, part]), _compact(sp.vstack([X_prev, X_part], format="csr"))
@@ -498,17 +545,17 @@ def _link_block(store: _TextStore, rows: np.ndarray, bucket: np.ndarray, roots: 
             i, j, s = _pairs(X[offset + start:offset + start + 2000], X, part[start:start + 2000], cand, hours,
                              window_h, threshold, streets, groups, street_bonus, group_penalty)
             if len(i):
-                I.append(i), J.append(j), S.append(s)
+                stream.add(i, j, s)
         del X
     del X_prev
-    if not I:
+    done[:] = False
+    done[local[starts[completed]:] if len(bs) else local] = True
+    stream.complete(done)
+    I_, J_, S_ = stream.links()
+    if not len(I_):
         return compared, 0, 0
     forest = _Forest(hours)
     links = pruned = 0
-    I_, J_, S_ = np.concatenate(I), np.concatenate(J), np.concatenate(S)
-    del I, J, S
-    keep = _filter_links(I_, J_, S_, muni, threshold, strong, neighbours, unknown_threshold)
-    I_, J_, S_ = I_[keep], J_[keep], S_[keep]
     order = np.argsort(-S_, kind="stable")
     I_, J_, S_ = I_[order], J_[order], S_[order]
     for a, b in zip(I_.tolist(), J_.tolist()):
