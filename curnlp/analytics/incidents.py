@@ -60,7 +60,7 @@ log = logging.getLogger("curnlp")
 #: Location kinds whose mentions are masked before text similarity (streets are kept: same street is a signal).
 MASKED_KINDS = ("region", "district", "city", "city_okrug", "settlement")
 _NON_LETTERS = re.compile(r"[^a-zа-я]+")
-_CHUNK = 50_000  # rows read, masked and cut into words at a time
+_CHUNK = 10_000  # rows read, masked and cut into words at a time
 _BATCH = 20_000  # rows whose vectors are made together when incidents are checked
 _VECTOR_ROWS = 10_000  # rows whose intermediate count and n-gram matrices exist at once
 _URLS = re.compile(r"(?:https?://|www\.)\S+|\[(?:club|id|public)\d+\|([^\]]*)\]|<[^>]{1,200}>")
@@ -432,7 +432,7 @@ class _LinkStream:
         node = np.concatenate([i[a], j[b]])
         if len(node):
             score = np.concatenate([s[a], s[b]])
-            # as in _filter_links: by score, ties in the order of (all i's, then all j's) of the pairs
+            # by score; ties: all pairs as first row (in arrival order), then all as second row
             side = np.concatenate([np.zeros(int(a.sum()), np.int8), np.ones(int(b.sum()), np.int8)])
             order = np.lexsort((np.concatenate([seq[a], seq[b]]), side, -score, node))
             sorted_nodes = node[order]
@@ -750,8 +750,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     muni, muni_labels = _codes(clean_label(df["municipality"]).str.rstrip("?"))
     groups, group_labels = (_codes(clean_label(df["group"])) if "group" in df.columns
                             else (np.zeros(n, dtype=np.int32), np.array([""], dtype=object)))
-    topics = clean_label(df["topic"]) if "topic" in df.columns else pd.Series([pd.NA] * n, dtype="string")
-    topic_codes, topic_labels = _codes(topics)
+    topic_codes, topic_labels = _codes(clean_label(df["topic"]) if "topic" in df.columns
+                                       else pd.Series([pd.NA] * n, dtype="string"))
     t_read = time.perf_counter()
 
     store.finish()
@@ -800,7 +800,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     inc_size = np.zeros(n, dtype=np.int64)
     inc_size[idx] = agg["size"].reindex(roots[idx]).to_numpy()
     width = max(6, len(str(len(agg))))
-    ids = pd.Series([f"INC-{k:0{width}d}" if k else None for k in inc_no], index=df.index, dtype="string")
+    ids = "INC-" + pd.Series(inc_no, index=df.index).astype("string").str.zfill(width)
+    ids = ids.mask(inc_no == 0)
 
     rows = df.copy(deep=False)  # copy-on-write: the caller's frame is not changed, nor its texts copied
     rows["incident"] = ids
@@ -890,9 +891,9 @@ def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, store: 
     else:
         table["places"] = ""
     if "group_name" in rows.columns:
-        gn = pd.DataFrame({"g": group_labels[groups[members]],
-                           "n": clean_label(rows["group_name"]).to_numpy()[members]}).dropna()
-        names = dict(gn.drop_duplicates("g").itertuples(index=False))
+        gn = pd.DataFrame({"g": groups[members], "n": clean_label(rows["group_name"].take(members)).to_numpy()})
+        gn = gn.dropna().drop_duplicates("g")
+        names = dict(zip(group_labels[gn["g"].to_numpy()], gn["n"]))
         table["group_name"] = table["group"].map(lambda x: names.get(x))
     else:
         table["group_name"] = None
