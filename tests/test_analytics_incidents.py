@@ -193,3 +193,39 @@ def test_the_callers_frame_is_left_unchanged():
     result = find_incidents(scored)
     assert "incident" not in scored.columns and "incident" in result.rows.columns
     pd.testing.assert_frame_equal(scored, snapshot)
+
+
+def test_links_chosen_as_pairs_stream_in_are_those_of_all_pairs_at_once():
+    from curnlp.analytics.incidents import _LinkStream
+    rng = np.random.default_rng(3)
+    n = 400
+    bucket = np.sort(rng.integers(0, 12, n))
+    rng.shuffle(bucket)  # row order is not time order
+    muni = rng.integers(0, 3, n)  # 0: no municipality
+    by_bucket = {b: np.flatnonzero(bucket == b) for b in range(12)}
+    arrivals = []  # (bucket, i, j, s) as _link_block makes them: i in bucket b, j in b - 1 or b, i > j
+    for b in range(12):
+        cand = np.concatenate([by_bucket.get(b - 1, np.zeros(0, int)), by_bucket[b]])
+        i, j = np.meshgrid(by_bucket[b], cand, indexing="ij")
+        i, j = i.ravel(), j.ravel()
+        keep = (i > j) & (rng.random(len(i)) < 0.3)
+        s = np.round(rng.uniform(0.15, 0.6, keep.sum()), 2)  # rounded: many ties
+        arrivals.append((b, i[keep], j[keep], s))
+    once = _LinkStream(muni, 0.35, 3, 0.5)
+    stream = _LinkStream(muni, 0.35, 3, 0.5)
+    completed = -1
+    for b, i, j, s in arrivals:
+        done = (bucket < b - 1) & (bucket > completed)
+        if done.any():
+            stream.complete(done)
+            completed = b - 2
+        stream.add(i, j, s)
+        once.add(i, j, s)
+        assert sum(len(p[0]) for p in stream.pool) < sum(len(a[1]) for a in arrivals)  # never all held
+    stream.complete(bucket > completed)
+    once.complete(np.ones(n, dtype=bool))
+    for a, b in zip(stream.links(), once.links()):
+        assert np.array_equal(a, b)
+    i, j, s = once.links()
+    assert 0 < len(s) < sum(len(a[1]) for a in arrivals)
+    assert ((muni[i] != 0) | (s >= 0.5)).all()
