@@ -31,6 +31,13 @@ groups the rows of a scored archive so:
 
 Every input row gets an ``incident`` id (``INC-000001`` is the largest; a message with no
 partner is an incident of size 1) and ``incident_size``; rows with an ``error`` or no time get none.
+
+**Memory** — no matrix of all texts is ever held. One pass (10,000 rows at a time) keeps each
+row's words as ids into one vocabulary (about 5 bytes per distinct word of a row) and the
+archive's document frequencies; vectors are made when needed, for one bucket of a block and the
+previous one (pairs), or for a batch of incidents (pruning, attaching, the table), and dropped.
+Pairs are ranked as they arrive and only undecided ones are held; labels are integer codes.
+The vectors of a row are bit for bit those of one global matrix, so the incidents are the same.
 """
 from __future__ import annotations
 
@@ -498,15 +505,21 @@ def _outliers(store: _TextStore, rows: np.ndarray, roots: np.ndarray, threshold:
 
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of string labels (0: missing or empty) and the labels by code."""
-    codes, uniques = pd.factorize(values.fillna(""))
-    labels = np.array([""] + [str(u) for u in uniques], dtype=object)
-    codes = codes.astype(np.int32) + 1
-    empty = np.flatnonzero(labels[1:] == "")
+def _codes(values: pd.Series, strip: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the labels ``clean_label(values)`` (right-stripped of ``strip``), 0 for
+    missing or empty, and the labels by code. Only the distinct values are cleaned (a column
+    of a million rows is not copied)."""
+    raw, uniques = pd.factorize(values)  # missing: -1
+    labels = clean_label(pd.Series(np.asarray(uniques, dtype=object), dtype="string"))
+    if strip:
+        labels = labels.str.rstrip(strip)
+    codes, names = pd.factorize(labels.fillna("").to_numpy(dtype=object))
+    names = np.asarray(names, dtype=object)
+    empty = np.flatnonzero(names == "")
+    final = np.r_[codes + 1, 0].astype(np.int32)  # the last: missing
     if len(empty):
-        codes[codes == empty[0] + 1] = 0
-    return codes, labels
+        final[final == empty[0] + 1] = 0
+    return final[raw], np.r_[np.array([""], dtype=object), names]
 
 
 def _link_block(store: _TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np.ndarray, hours: np.ndarray,
@@ -747,11 +760,10 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
                 streets[k] = street_key.setdefault(s.lower().replace("ё", "е"), len(street_key))
                 street_names[k] = street_name.setdefault(s, len(street_name))
     street_labels = np.array(list(street_name), dtype=object)
-    muni, muni_labels = _codes(clean_label(df["municipality"]).str.rstrip("?"))
-    groups, group_labels = (_codes(clean_label(df["group"])) if "group" in df.columns
-                            else (np.zeros(n, dtype=np.int32), np.array([""], dtype=object)))
-    topic_codes, topic_labels = _codes(clean_label(df["topic"]) if "topic" in df.columns
-                                       else pd.Series([pd.NA] * n, dtype="string"))
+    muni, muni_labels = _codes(df["municipality"], strip="?")
+    none = (np.zeros(n, dtype=np.int32), np.array([""], dtype=object))
+    groups, group_labels = _codes(df["group"]) if "group" in df.columns else none
+    topic_codes, topic_labels = _codes(df["topic"]) if "topic" in df.columns else none
     t_read = time.perf_counter()
 
     store.finish()
@@ -891,7 +903,8 @@ def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, store: 
     else:
         table["places"] = ""
     if "group_name" in rows.columns:
-        gn = pd.DataFrame({"g": groups[members], "n": clean_label(rows["group_name"].take(members)).to_numpy()})
+        gn = pd.DataFrame({"g": groups[members],
+                           "n": clean_label(rows["group_name"].take(members)).reset_index(drop=True)})
         gn = gn.dropna().drop_duplicates("g")
         names = dict(zip(group_labels[gn["g"].to_numpy()], gn["n"]))
         table["group_name"] = table["group"].map(lambda x: names.get(x))
