@@ -840,6 +840,21 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     return Incidents(rows=rows, table=table, params=params, stats=stats)
 
 
+def _take(values: pd.Series, rows: np.ndarray) -> list:
+    """``values`` at positions ``rows`` (an Arrow column is not joined into one copy first, as
+    ``Series.take`` does with a column read in chunks)."""
+    if hasattr(values.array, "__arrow_array__"):
+        import pyarrow as pa
+        rows = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(rows, kind="stable")  # Arrow takes sorted positions without a copy of the column
+        taken = values.array.__arrow_array__().take(pa.array(rows[order])).to_pylist()
+        out: list = [None] * len(rows)
+        for k, v in zip(order.tolist(), taken):
+            out[k] = v
+        return out
+    return list(values.iloc[rows].to_numpy())
+
+
 def _modes(m: pd.DataFrame, column: str) -> pd.Series:
     """Most frequent non-empty ``column`` code (0: empty) per incident ``no`` (vectorized; ties: first seen)."""
     pairs = m[["no", column]]
@@ -891,21 +906,25 @@ def _table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray, store: 
         codes = table[c].to_numpy()
         table[c] = pd.Series([labels[int(k)] if k == k else None for k in codes], index=table.index, dtype=object)
     best_rows = best.reindex(table.index).to_numpy()
-    table["representative"] = [" ".join(str(t).split())[:500].strip() for t in texts.take(best_rows).to_numpy()]
+    table["representative"] = [" ".join(str(t).split())[:500].strip() for t in _take(texts, best_rows)]
     if "locations" in rows.columns:
         places = {}
         largest = set(g.size().sort_values(ascending=False).index[:2000])  # the rest: not printed anywhere
         for no, grp in m[m["no"].isin(largest)].groupby("no")["row"]:
-            c = Counter(p for cell in rows["locations"].take(grp.to_numpy()[:200]).to_numpy()
+            c = Counter(p for cell in _take(rows["locations"], grp.to_numpy()[:200])
                         for p in place_mentions(cell))
             places[no] = "; ".join(p for p, _ in c.most_common(3))
         table["places"] = pd.Series(places)
     else:
         table["places"] = ""
     if "group_name" in rows.columns:
-        gn = pd.DataFrame({"g": groups[members],
-                           "n": clean_label(rows["group_name"].take(members)).reset_index(drop=True)})
-        gn = gn.dropna().drop_duplicates("g")
+        raw, uniques = pd.factorize(rows["group_name"])  # cleaned by distinct value, as in _codes
+        cleaned = clean_label(pd.Series(np.asarray(uniques, dtype=object), dtype="string")).to_numpy(dtype=object)
+        name = raw[members]
+        gn = pd.DataFrame({"g": groups[members], "n": name})
+        gn = gn[(name >= 0)]
+        gn = gn[pd.notna(cleaned[gn["n"].to_numpy()])].drop_duplicates("g")
+        gn["n"] = cleaned[gn["n"].to_numpy()]
         names = dict(zip(group_labels[gn["g"].to_numpy()], gn["n"]))
         table["group_name"] = table["group"].map(lambda x: names.get(x))
     else:
