@@ -847,10 +847,12 @@ def _take(values: pd.Series, rows: np.ndarray) -> list:
         import pyarrow as pa
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")  # Arrow takes sorted positions without a copy of the column
-        taken = values.array.__arrow_array__().take(pa.array(rows[order])).to_pylist()
+        column = values.array.__arrow_array__()
         out: list = [None] * len(rows)
-        for k, v in zip(order.tolist(), taken):
-            out[k] = v
+        for a in range(0, len(rows), 1000):  # a few at a time: Arrow's buffers stay small
+            part = order[a:a + 1000]
+            for k, v in zip(part.tolist(), column.take(pa.array(rows[part])).to_pylist()):
+                out[k] = v
         return out
     return list(values.iloc[rows].to_numpy())
 
