@@ -8,6 +8,11 @@ runs in a fresh process (its own memory peak) on the DataFrame written to Parque
 
     python benchmarks/incidents.py                 # 1,000,000 rows
     python benchmarks/incidents.py --rows 200000   # smaller
+    python benchmarks/incidents.py --rows 100000 --dump before.csv   # on one commit ...
+    python benchmarks/incidents.py --rows 100000 --compare before.csv  # ... same incidents on another?
+
+Prints rows/s, the peak RSS of the process (input frame included), the RSS of the frame alone,
+and the peak RSS and seconds of each stage (RSS sampled every 20 ms).
 """
 from __future__ import annotations
 
@@ -55,18 +60,49 @@ def generate(rows: int, corpus: str, town: str = "Фатеж", seed: int = 0) ->
     return frame
 
 
-def run(path: str) -> dict:
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run(path: str, dump: str | None = None) -> dict:
+    import threading
+
     from curnlp.analytics import find_incidents
     frame = pd.read_parquet(path)
+    frame_mb = _rss_mb()
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.perf_counter(), _rss_mb()))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     start = time.perf_counter()
     result = find_incidents(frame)
     elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    stage_peak, t = {}, start
+    for stage in ("read", "vectors", "pairs", "link", "table"):
+        end = t + result.stats["seconds"][stage]
+        stage_peak[stage] = round(max([m for s, m in samples if t <= s <= end] or [0.0]))
+        t = end
+    if dump:
+        result.rows[["id", "incident"]].to_csv(dump, index=False)
     rows = result.rows
     outage = rows["outage"].astype(bool)
     counts = rows.loc[outage, "incident"].value_counts()
     unrelated = int((rows["incident"].isin(counts.index[:3]) & ~outage).sum())
     return {"rows": len(frame), "seconds": round(elapsed, 1), "rows_per_s": round(len(frame) / elapsed),
-            "peak_rss_mb": round(peak_rss_mb()), "stages_s": result.stats["seconds"],
+            "peak_rss_mb": round(peak_rss_mb()), "rss_after_reading_the_frame_mb": round(frame_mb),
+            "stage_peak_rss_mb": stage_peak, "stages_s": result.stats["seconds"],
             "incidents_2plus": result.stats["incidents_min_size"], "pairs_compared": result.stats["pairs_compared"],
             "blocks_split": result.stats["blocks_split_by_group"], "outage_incidents": int(len(counts)),
             "outage_in_largest": int(counts.iloc[0]), "unrelated_in_outage_incidents": unrelated}
@@ -75,6 +111,8 @@ def run(path: str) -> dict:
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--dump", help="write every row's incident id to this CSV (id, incident)")
+    p.add_argument("--compare", help="a --dump of another commit: count the rows whose incident differs")
     args = p.parse_args()
     t = time.perf_counter()
     frame = generate(args.rows, args.corpus)
@@ -84,8 +122,24 @@ def main() -> None:
         print(f"generated {len(frame):,} rows in {time.perf_counter() - t:.0f} s", file=sys.stderr)
         del frame
         import functools
-        result = in_fresh_process(functools.partial(run, path))
+        dump = args.dump or (str(Path(tmp) / "incidents.csv") if args.compare else None)
+        result = in_fresh_process(functools.partial(run, path, dump))
+        if args.compare:
+            result["compare"] = compare(args.compare, dump)
     print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def compare(before: str, after: str) -> dict:
+    """Rows whose incident differs between two dumps, up to renumbering: two rows share an
+    incident in one exactly when they do in the other (ids are compared as they are, too)."""
+    a = pd.read_csv(before, dtype=str, keep_default_na=False).set_index("id")["incident"]
+    b = pd.read_csv(after, dtype=str, keep_default_na=False).set_index("id")["incident"].reindex(a.index)
+    pairs = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy()})
+    # a row is moved when its incident in one run does not map one-to-one onto its incident in the other
+    ab = pairs.groupby("a")["b"].transform("nunique")
+    ba = pairs.groupby("b")["a"].transform("nunique")
+    return {"rows": int(len(a)), "same_id": int((a.to_numpy() == b.to_numpy()).sum()),
+            "rows_in_differing_incidents": int(((ab > 1) | (ba > 1)).sum())}
 
 
 if __name__ == "__main__":

@@ -134,3 +134,98 @@ def test_cli_writes_rows_and_table(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "curnlp", "incidents", str(src), "-o", str(tmp_path / "x.csv"),
                           "--time-column", "нет"], capture_output=True)
     assert bad.returncode == 1 and b"time column" in bad.stderr
+
+
+# --- bounded memory: vectors per block, batches; the same incidents as one global matrix ---------
+
+_MESSY = [
+    "<p>НЕТ ВОДЫ на ул. Ленина!!! третий день</p>", "нет вады на улице ленина, когда дадут?",
+    "Яма на дороге по ул. Советской, машины ломают колёса", "[club1|Администрация] ямы на Советской улице",
+    "не вывозят мусор с площадки https://vk.com/wall-1_2 уже неделю", "мусор не вывозят!!! Ёлки, неделя",
+    "Фонари не горят на ул. Мира, темно вечером", "", "12345 ... !!!", "Отопление: батареи ХОЛОДНЫЕ, ёж твою",
+]
+
+
+def test_block_vectors_equal_the_rows_of_the_single_matrix():
+    from curnlp.analytics import incidents as inc
+    rng = np.random.default_rng(1)
+    texts = _MESSY + [_MESSY[k] + (" " + _MESSY[m].lower() if m % 3 else "")
+                      for k, m in rng.integers(0, len(_MESSY), (300, 2))]
+    full = inc.text_vectors(texts)  # one matrix of all rows (small input)
+    store = inc._TextStore()
+    for start in range(0, len(texts), 37):  # added in chunks, as find_incidents reads
+        store.add(texts[start:start + 37])
+    store.finish()
+    rows = np.sort(rng.choice(len(texts), 60, replace=False))
+    part = store.vectors(rows)
+    # bit for bit the same dot products as the rows of the single matrix (idf of the whole archive)
+    assert np.array_equal((part @ part.T).toarray(), (full[rows] @ full[rows].T).toarray())
+    no_letters = [i for i, t in enumerate(texts) if t in ("", "12345 ... !!!")]
+    assert no_letters and not store.nonempty()[no_letters].any()
+    assert np.array_equal(store.nonempty(), np.diff(full.indptr) > 0)
+    # the rows alone (their own document frequencies) would give other similarities
+    alone = inc.text_vectors([texts[i] for i in rows])
+    assert not np.allclose((alone @ alone.T).toarray(), (part @ part.T).toarray())
+    # a typo and a lemma form still make neighbours: «нет вады» with «НЕТ ВОДЫ»
+    water = store.vectors(np.array([0, 1, 2]))
+    sims = (water @ water.T).toarray()
+    assert sims[0, 1] > 0.2 and sims[0, 1] > sims[0, 2]
+
+
+def test_batch_sizes_do_not_change_the_incidents(monkeypatch):
+    from curnlp.analytics import incidents as inc
+    scored = scored_archive("Курск").copy()
+    before = find_incidents(scored)
+    # tiny reading chunks, vector chunks and incident batches: every batching path runs many times
+    monkeypatch.setattr(inc, "_CHUNK", 97)
+    monkeypatch.setattr(inc, "_BATCH", 40)
+    monkeypatch.setattr(inc, "_VECTOR_ROWS", 13)
+    after = find_incidents(scored)
+    assert list(after.rows["incident"]) == list(before.rows["incident"])
+    pd.testing.assert_frame_equal(after.table, before.table)
+    assert after.stats["links"] == before.stats["links"] and after.stats["attached"] == before.stats["attached"]
+    assert before.stats["attached"] > 0 and before.stats["pruned"] > 0  # the batched passes had work to do
+
+
+def test_the_callers_frame_is_left_unchanged():
+    scored = scored_archive("Фатеж").copy()
+    snapshot = scored.copy()
+    result = find_incidents(scored)
+    assert "incident" not in scored.columns and "incident" in result.rows.columns
+    pd.testing.assert_frame_equal(scored, snapshot)
+
+
+def test_links_chosen_as_pairs_stream_in_are_those_of_all_pairs_at_once():
+    from curnlp.analytics.incidents import _LinkStream
+    rng = np.random.default_rng(3)
+    n = 400
+    bucket = np.sort(rng.integers(0, 12, n))
+    rng.shuffle(bucket)  # row order is not time order
+    muni = rng.integers(0, 3, n)  # 0: no municipality
+    by_bucket = {b: np.flatnonzero(bucket == b) for b in range(12)}
+    arrivals = []  # (bucket, i, j, s) as _link_block makes them: i in bucket b, j in b - 1 or b, i > j
+    for b in range(12):
+        cand = np.concatenate([by_bucket.get(b - 1, np.zeros(0, int)), by_bucket[b]])
+        i, j = np.meshgrid(by_bucket[b], cand, indexing="ij")
+        i, j = i.ravel(), j.ravel()
+        keep = (i > j) & (rng.random(len(i)) < 0.3)
+        s = np.round(rng.uniform(0.15, 0.6, keep.sum()), 2)  # rounded: many ties
+        arrivals.append((b, i[keep], j[keep], s))
+    once = _LinkStream(muni, 0.35, 3, 0.5)
+    stream = _LinkStream(muni, 0.35, 3, 0.5)
+    completed = -1
+    for b, i, j, s in arrivals:
+        done = (bucket < b - 1) & (bucket > completed)
+        if done.any():
+            stream.complete(done)
+            completed = b - 2
+        stream.add(i, j, s)
+        once.add(i, j, s)
+        assert sum(len(p[0]) for p in stream.pool) < sum(len(a[1]) for a in arrivals)  # never all held
+    stream.complete(bucket > completed)
+    once.complete(np.ones(n, dtype=bool))
+    for a, b in zip(stream.links(), once.links()):
+        assert np.array_equal(a, b)
+    i, j, s = once.links()
+    assert 0 < len(s) < sum(len(a[1]) for a in arrivals)
+    assert ((muni[i] != 0) | (s >= 0.5)).all()
