@@ -33,6 +33,15 @@ __all__ = ["Prediction", "Predictor", "NotCompilable", "compile_bundle"]
 _CHUNK = 64
 
 
+def _plain(value: Any) -> Any:
+    """``value`` with np.memmap arrays (also inside a dict) viewed as plain ndarrays."""
+    if isinstance(value, np.memmap):
+        return np.asarray(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 class NotCompilable(TypeError):
     """The classifier uses a part the predictor cannot mirror (it is served as it is)."""
 
@@ -123,14 +132,14 @@ def decide(proba: dict[str, np.ndarray], topic_group_index) -> dict[str, np.ndar
     return idx
 
 
-def predictions(proba: dict[str, np.ndarray], idx: dict[str, np.ndarray], classes: dict[str, np.ndarray],
+def predictions(proba: dict[str, np.ndarray], idx: dict[str, np.ndarray], classes: dict[str, Sequence],
                 top: int) -> list[dict[str, Prediction]]:
     """:class:`Prediction` s per row: the chosen label, its probability, the next ``top - 1``."""
     n = len(next(iter(proba.values()))) if proba else 0
     rows = np.arange(n)
     columns = {}
     for t, p in proba.items():
-        names = [str(c) for c in classes[t]]
+        names = classes[t] if isinstance(classes[t], list) else [str(c) for c in classes[t]]
         order = np.argsort(-p, axis=1, kind="stable")[:, :top]
         chosen = idx[t]
         columns[t] = [
@@ -334,9 +343,7 @@ class _Linear:
         self.top1 = tuple(float(v) for v in head.top1_)
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        # a memory-mapped bundle gives np.memmap, whose indexing is slow Python: view it as ndarray
-        self.weights_t = np.asarray(self.weights_t)
+        self.__dict__.update({k: _plain(v) for k, v in state.items()})
 
     def proba(self, rows: Rows) -> np.ndarray:
         return self.proba_from(rows.dot(self.weights_t))
@@ -401,6 +408,19 @@ class Predictor:
     def __getstate__(self) -> dict:
         # derived caches are rebuilt on first use, not pickled
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict) -> None:
+        # a memory-mapped bundle gives np.memmap arrays, whose indexing runs Python code:
+        # view them as plain ndarrays (no copy)
+        self.__dict__.update({k: _plain(v) for k, v in state.items()})
+        for tfidf, _, _ in self.text.blocks:
+            tfidf.idf = _plain(tfidf.idf)
+
+    def _class_names(self) -> dict[str, list[str]]:
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = self.__dict__["_names"] = {t: [str(c) for c in v] for t, v in self.classes_.items()}
+        return names
 
     def __repr__(self) -> str:
         return f"Predictor(targets={self.targets_}, periods={len(self.periods_) if self.periods_ else 0})"
@@ -606,7 +626,7 @@ class Predictor:
         contributed most to each predicted label (one pass)."""
         recs = as_records(records)
         proba, context = self._forward(recs, times)
-        preds = predictions(proba, decide(proba, self.topic_group_index), self.classes_, top)
+        preds = predictions(proba, decide(proba, self.topic_group_index), self._class_names(), top)
         evidence = {t: self._evidence(t, context, [p[t].label for p in preds], k)
                     for t in explain if k > 0 and t in proba and recs}
         return [(p, {t: e[i] for t, e in evidence.items()}) for i, p in enumerate(preds)]
