@@ -73,6 +73,11 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def _bundle_id(files: Mapping[str, Mapping[str, Any]]) -> str:
+    """A bundle's id: a hash of its files' checksums (the same files give the same id)."""
+    return hashlib.sha256("".join(sorted(f["sha256"] for f in files.values())).encode()).hexdigest()[:16]
+
+
 def write_bundle(directory: str | os.PathLike[str], objects: Mapping[str, Any],
                  manifest: Mapping[str, Any], *, compress: int = 3) -> Path:
     """Write ``objects`` (name -> picklable object) as ``name.joblib`` files and a manifest.
@@ -89,10 +94,9 @@ def write_bundle(directory: str | os.PathLike[str], objects: Mapping[str, Any],
         filename = f"{name}.joblib"
         joblib.dump(obj, staging / filename, compress=0 if filename in MEMORY_MAPPED else compress)
         files[filename] = {"sha256": file_sha256(staging / filename), "bytes": (staging / filename).stat().st_size}
-    bundle_id = hashlib.sha256("".join(sorted(f["sha256"] for f in files.values())).encode()).hexdigest()[:16]
     full = {
         "format_version": FORMAT_VERSION,
-        "bundle_id": bundle_id,
+        "bundle_id": _bundle_id(files),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": versions(),
         **manifest,
@@ -124,8 +128,7 @@ def add_objects(directory: str | os.PathLike[str], objects: Mapping[str, Any], *
         joblib.dump(obj, tmp, compress=0 if filename in MEMORY_MAPPED else compress)
         staged[filename] = tmp
         manifest["files"][filename] = {"sha256": file_sha256(tmp), "bytes": tmp.stat().st_size}
-    manifest["bundle_id"] = hashlib.sha256("".join(sorted(f["sha256"] for f in manifest["files"].values())).encode()
-                                           ).hexdigest()[:16]
+    manifest["bundle_id"] = _bundle_id(manifest["files"])
     (path / MANIFEST).unlink()  # no manifest while files change: a reader sees no bundle, never a mixed one
     for filename, tmp in staged.items():
         tmp.replace(path / filename)
@@ -196,9 +199,11 @@ def verify(directory: str | os.PathLike[str], manifest: Mapping[str, Any] | None
     return manifest
 
 
-def read_bundle(directory: str | os.PathLike[str], names: Sequence[str] | None = None) -> Bundle:
+def read_bundle(directory: str | os.PathLike[str], names: Sequence[str] | None = None,
+                manifest: Mapping[str, Any] | None = None) -> Bundle:
     """Verify a bundle (every file's checksum) and load its objects (only those in
-    ``names``, e.g. ``("predictor",)``; default: all).
+    ``names``, e.g. ``("predictor",)``; default: all). ``manifest``: the bundle's manifest
+    when the caller has already read it (:func:`read_manifest`).
 
     Raises
     ------
@@ -210,7 +215,7 @@ def read_bundle(directory: str | os.PathLike[str], names: Sequence[str] | None =
         Written by another bundle format or another scikit-learn minor version.
     """
     path = Path(directory)
-    manifest = read_manifest(path)
+    manifest = dict(manifest) if manifest is not None else read_manifest(path)
     wanted = [f for f in manifest["files"] if names is None or Path(f).stem in names]
     _check_compatible(manifest, path, scikit_learn=any(f not in SKLEARN_FREE for f in wanted))
     verify(path, manifest)

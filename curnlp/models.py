@@ -36,7 +36,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
-from .predictor import Prediction, apply_top1 as _apply_top1, decide, group_proba, logit as _logit, predictions, recalibrated, softmax as _softmax, top_contributions
+from .predictor import Prediction, decide, group_proba, predictions, recalibrated, top_contributions
+from .predictor import apply_top1 as _apply_top1, logit as _logit, softmax as _softmax
 from .features import (MessageRecord, MessageVectorizer, MunicipalityEncoder, Period, as_records, detect_periods,
                        period_of, recency_weights)
 

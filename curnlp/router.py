@@ -185,7 +185,7 @@ class Router:
         # the predictor routes without importing scikit-learn; bundles of older curnlp
         # versions (or with an uncompilable vectorizer) have only the classifier
         name = "predictor" if "predictor.joblib" in manifest["files"] else "classifier"
-        loaded = _bundle.read_bundle(where, names=(name,))
+        loaded = _bundle.read_bundle(where, names=(name,), manifest=manifest)
         if "classifier.joblib" not in manifest["files"]:
             raise CorruptModel(f"bundle {where} has no classifier.joblib in its manifest")
         router = cls(loaded.objects[name], loaded.manifest, entities=entities, max_length=max_length, path=where)
