@@ -80,6 +80,9 @@ def _top_dictionary_parse(low: str) -> tuple | None:
     found = dictionary.words.similar_items(low, morph.char_substitutes)
     if not found:
         return None
+    if len(found) == 1 and len(found[0][1]) == 1:  # one reading: no probability to compare (half the words)
+        fixed_word, ((para_id, idx),) = found[0]
+        return dictionary.build_tag_info(para_id, idx), dictionary.build_normal_form(para_id, idx, fixed_word)
     prob = estimator.p_t_given_w.prob
     best, best_p = None, -1.0
     for fixed_word, parses in found:

@@ -268,3 +268,47 @@ def test_long_chunks_are_tokenized_but_never_cached():
     assert [t.text for t in doc.tokens][2:] == ["(", "ул", ".", "Ленина", ")"]
     cached = module._razdel_short_chunk.cache_info().currsize
     assert cached == 1  # «(ул.Ленина)», not the 5,000 dots
+
+
+def _razdel_tokens(chunk: str) -> tuple:
+    import razdel
+    return tuple((s.start, s.stop, s.text) for s in razdel.tokenize(chunk))
+
+
+@pytest.mark.parametrize("chunk", [
+    "д.105", "2021г.", "т.к.", "№37", "16Б", "19:00,", "2-3", "9-й", "Из-за", "температура,которая",
+    "воды.Данная", "замеров?Просим", "01.12.2021", "1/2", "a_b", "ΔP", "mβж", ":-)))", "!?", "...", "--", "**",
+    "Yahoo!", "(ул.Ленина)", "«ц.рынок-жд", "46:29:103022:50обл.", "-а-", "‑", "3.14,15", "х-трейл",
+])
+def test_chunk_tokenizer_equals_razdel(chunk):
+    from curnlp.normalize import _split_chunk
+    assert _split_chunk(chunk) == _razdel_tokens(chunk)
+
+
+def test_chunk_tokenizer_equals_razdel_on_random_chunks():
+    """Random whitespace-free chunks over the characters razdel's rules look at."""
+    import random
+    from curnlp.normalize import _split_chunk
+    alphabet = list("аяёЁКzZ09.,-‑–—_/\\:;=()!?…*«»\"'№%$@#ΔσУ+") + ["yahoo", "YaHoO", "12", ":-)", ";((", "--"]
+    rnd = random.Random(7)
+    for _ in range(20_000):
+        chunk = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
+        assert _split_chunk(chunk) == _razdel_tokens(chunk), chunk
+
+
+@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
+def test_chunk_tokenizer_equals_razdel_on_the_corpus():
+    import csv
+    from curnlp.normalize import _split_chunk
+    with open(CORPUS, encoding="utf-8", newline="") as fh:
+        chunks = {c for row in csv.DictReader(fh) for c in clean_text(row["Текст Сообщения"]).split()}
+    assert len(chunks) > 20_000
+    assert [c for c in chunks if _split_chunk(c) != _razdel_tokens(c)] == []
+
+
+def test_chunk_tokenizer_is_linear_on_a_long_punctuation_run():
+    from curnlp.normalize import _split_chunk
+    chunk = "." * 200_000 + ":-)" + "-" * 200_000
+    tokens = _split_chunk(chunk)
+    assert [t[2][:3] for t in tokens] == ["...", ":", "-", ")", "---"]
+    assert tokens[-1][1] == len(chunk)
