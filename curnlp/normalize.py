@@ -71,7 +71,7 @@ class Normalized:
     @property
     def lemmas(self) -> tuple[str, ...]:
         """Lemmas of the word, number and placeholder tokens, in order (punctuation skipped)."""
-        return tuple(t.lemma for t in self.tokens if t.kind != "punct")
+        return tuple([t.lemma for t in self.tokens if t.kind != "punct"])
 
     def to_original(self, offset: int) -> int:
         """Offset in ``original`` of the clean-text character at ``offset``.

@@ -142,10 +142,22 @@ def predictions(proba: dict[str, np.ndarray], idx: dict[str, np.ndarray], classe
         names = classes[t] if isinstance(classes[t], list) else [str(c) for c in classes[t]]
         order = np.argsort(-p, axis=1, kind="stable")[:, :top]
         chosen = idx[t]
-        columns[t] = [
-            Prediction(names[j], conf, [(names[m], float(q)) for m, q in zip(o, p_o) if m != j][:top - 1])
-            for j, conf, o, p_o in zip(chosen.tolist(), p[rows, chosen].tolist(), order.tolist(),
-                                       np.take_along_axis(p, order, axis=1).tolist())]
+        labels = [names[j] for j in chosen.tolist()]
+        confidence = p[rows, chosen].tolist()
+        if top > 1 and order.shape[1] >= top:
+            # runners-up: the first top - 1 classes of ``order`` other than the chosen one
+            # (a stable sort puts the chosen class, where it is among them, last)
+            alt = np.take_along_axis(order, np.argsort(order == chosen[:, None], axis=1, kind="stable")[:, :top - 1],
+                                     axis=1)
+            alt_names = np.asarray(names, dtype=object)[alt].tolist()
+            alt_p = np.take_along_axis(p, alt, axis=1).tolist()
+            columns[t] = [Prediction(label, conf, list(zip(a, q)))
+                          for label, conf, a, q in zip(labels, confidence, alt_names, alt_p)]
+        else:  # fewer classes than asked for, or none
+            columns[t] = [
+                Prediction(label, conf, [(names[m], float(q)) for m, q in zip(o, p_o) if m != j][:top - 1])
+                for label, j, conf, o, p_o in zip(labels, chosen.tolist(), confidence, order.tolist(),
+                                                  np.take_along_axis(p, order, axis=1).tolist())]
     return [{t: columns[t][i] for t in proba} for i in range(n)]
 
 

@@ -371,8 +371,9 @@ class Router:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
-        readable = [i for i, doc in enumerate(docs) if has_words(doc)]
-        russian = [i for i in readable if is_russian(words_of(docs[i])) is not False]
+        words = [[t.text for t in doc.tokens if t.kind == "word"] for doc in docs]
+        readable = [i for i, w in enumerate(words) if w]  # has_words
+        russian = [i for i in readable if is_russian(" ".join(words[i])) is not False]  # words_of
         # no region pack: no gazetteer, so no locations, no municipality, no other region
         located: list[Place | None] = [None] * len(docs)
         entities: list[list[Entity]] = [[] for _ in docs]
