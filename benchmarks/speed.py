@@ -98,7 +98,7 @@ def run_natasha(path: str, pipeline: str, core: int | None) -> dict:
     return {**out, "load_s": load_s, "load_cpu": load_cpu, "rss": rss_load, "rss_end": _common.peak_rss_mb()}
 
 
-def one_round(args) -> None:
+def one_round(args) -> dict:
     fresh = _common.in_fresh_process
     loads = {e: [fresh(functools.partial(load_curnlp, e, args.core)) for _ in range(args.loads)] for e in (True, False)}
     full = fresh(functools.partial(run_curnlp, args.corpus, True, args.core))
@@ -125,6 +125,20 @@ def one_round(args) -> None:
               f" heavy modules imported: {', '.join(ls[0]['imported']) or 'none'}")
     print(f"natasha load incl. first message: NER {ner['load_s']:.2f} s, {ner['rss']:.0f} MB;"
           f" morph + lemmas {morph['load_s']:.2f} s, {morph['rss']:.0f} MB")
+    return {"full": full, "ner": ner, "fast": fast, "morph": morph}
+
+
+def summary(rounds: list[dict]) -> None:
+    """Over several rounds: the median of the per-round ratios, and the ratio of each
+    pipeline's best round (the machine's speed drifts by 10-20% within seconds on shared
+    hosts; a round's ratio compares processes run a minute apart)."""
+    print(f"\n== {len(rounds)} rounds ==")
+    for name, a, b, bar in (("full / natasha NER", "full", "ner", 2.0), ("fast / natasha morph + lemmas", "fast", "morph", 8.0)):
+        for key in ("unseen", "again"):
+            ratios = [r[a][key] / r[b][key] for r in rounds]
+            best = max(r[a][key] for r in rounds) / max(r[b][key] for r in rounds)
+            print(f"{name:30} {key:6}: median of rounds {statistics.median(ratios):.2f}x"
+                  f" ({' '.join(f'{x:.2f}' for x in ratios)}), best / best {best:.2f}x   bar {bar}x")
 
 
 def main() -> None:
@@ -133,10 +147,13 @@ def main() -> None:
     p.add_argument("--loads", type=int, default=5, help="fresh processes timing curnlp.load() per mode")
     p.add_argument("--core", type=int, default=None, help="core to pin every process to (default: lowest allowed)")
     args = p.parse_args()
+    rounds = []
     for i in range(args.rounds):
         if args.rounds > 1:
             print(f"\n== round {i + 1} of {args.rounds} ==")
-        one_round(args)
+        rounds.append(one_round(args))
+    if len(rounds) > 1:
+        summary(rounds)
 
 
 if __name__ == "__main__":

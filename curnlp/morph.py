@@ -3,23 +3,43 @@
 Everything in curnlp that needs lemmas or inflection goes through this module, so a
 process holds one dictionary and one bounded lemma cache. Nothing here imports
 pymorphy2 or natasha's MorphVocab.
+
+Lemmas of the 100,000 commonest Russian dictionary words come precomputed from
+``data/lemmas_ru.tsv.gz`` (built by ``scripts/build_lemma_table.py`` with this module's
+own :func:`lemma`, see there): a word seen for the first time then costs a dictionary
+look-up instead of a pymorphy3 analysis. The table is used only with the pymorphy3
+dictionary it was built from (else every lemma is computed, the same as without it).
 """
 from __future__ import annotations
 
+import gzip
+import json
+import logging
 import re
 import threading
 from functools import lru_cache
+from importlib import resources
 
 import pymorphy3
 
-__all__ = ["analyzer", "lemma", "parse", "LEMMA_CACHE_SIZE"]
+__all__ = ["analyzer", "lemma", "parse", "lemma_table", "LEMMA_CACHE_SIZE", "LEMMA_RULES"]
+
+log = logging.getLogger(__name__)
 
 #: How many distinct words keep their lemma in memory (a bounded LRU cache).
 LEMMA_CACHE_SIZE = 200_000
 
-_lock = threading.Lock()
+#: Version of the rules :func:`lemma` adds to pymorphy3 (ё folding, abbreviations kept):
+#: a lemma table built under other rules is not used.
+LEMMA_RULES = 1
+#: The dictionary fields a lemma table must match (pymorphy3-dicts-ru's revision).
+_DICTIONARY_KEYS = ("source_revision", "corpus_revision", "compiled_at")
+TABLE_FILE = "data/lemmas_ru.tsv.gz"
+
+_lock = threading.RLock()  # the table reader asks for the analyzer
 _CYRILLIC = re.compile("[а-я]")  # a lowercase Russian letter (ё is folded to е first)
 _analyzer: pymorphy3.MorphAnalyzer | None = None
+_table: dict[str, str] | None = None
 
 
 def analyzer() -> pymorphy3.MorphAnalyzer:
@@ -30,6 +50,41 @@ def analyzer() -> pymorphy3.MorphAnalyzer:
             if _analyzer is None:
                 _analyzer = pymorphy3.MorphAnalyzer(lang="ru")
     return _analyzer
+
+
+def dictionary_id() -> dict[str, str]:
+    """What identifies the installed pymorphy3 dictionary (a lemma table must match it)."""
+    meta = analyzer().dictionary.meta
+    return {k: str(meta.get(k)) for k in _DICTIONARY_KEYS}
+
+
+def lemma_table() -> dict[str, str]:
+    """The precomputed lemmas (lowercase form with ё folded → lemma), loaded on first use;
+    empty when the file is missing or was built for another dictionary or other rules."""
+    global _table
+    if _table is None:
+        with _lock:
+            if _table is None:
+                _table = _read_table()
+    return _table
+
+
+def _read_table() -> dict[str, str]:
+    try:
+        data = gzip.decompress(resources.files("curnlp").joinpath(TABLE_FILE).read_bytes()).decode("utf-8")
+        head, forms, lemmas = data.split("\n\n")
+        meta = json.loads(head)
+    except (OSError, ValueError) as exc:  # missing, truncated or not a table: lemmas are computed
+        log.warning("curnlp: lemma table %s not used (%s)", TABLE_FILE, exc)
+        return {}
+    if meta.get("rules") != LEMMA_RULES or meta.get("dictionary") != dictionary_id():
+        log.info("curnlp: lemma table %s was built for another pymorphy3 dictionary; lemmas are computed", TABLE_FILE)
+        return {}
+    forms_list, lemmas_list = forms.split("\n"), lemmas.split("\n")
+    if len(forms_list) != len(lemmas_list) or len(forms_list) != meta.get("words"):
+        log.warning("curnlp: lemma table %s is inconsistent; lemmas are computed", TABLE_FILE)
+        return {}
+    return dict(zip(forms_list, lemmas_list))
 
 
 @lru_cache(maxsize=50_000)
@@ -50,6 +105,14 @@ def lemma(word: str) -> str:
     low = word.lower().replace("ё", "е")
     if _CYRILLIC.search(low) is None:
         return low
+    known = (_table if _table is not None else lemma_table()).get(low)
+    if known is not None:
+        return known
+    return computed_lemma(low)
+
+
+def computed_lemma(low: str) -> str:
+    """:func:`lemma` of a lowercase Cyrillic word with ё folded, from pymorphy3 (no table, no cache)."""
     top = _top_dictionary_parse(low)
     if top is None:  # not a dictionary word: the full analysis (prefixes, suffixes, hyphens...)
         best = analyzer().parse(low)[0]

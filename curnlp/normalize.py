@@ -556,7 +556,12 @@ def _tokens(text: str) -> list[Token]:
     info, new, out = _word_info, _new_token, []
     append = out.append
     for m in _CHUNK.finditer(text):
-        if m.lastindex is None:
+        last = m.lastindex
+        if last == 1 or last == 3 or last == 7:  # a plain word, number or character: one token (most chunks)
+            word = m.group()
+            append(new(Token, (word, m.start(), m.end()) + info(word)))
+            continue
+        if last is None:
             at = m.start()
             for start, stop, sub in _razdel_chunk(m.group()):
                 append(new(Token, (sub, at + start, at + stop) + info(sub)))

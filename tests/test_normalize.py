@@ -312,3 +312,44 @@ def test_chunk_tokenizer_is_linear_on_a_long_punctuation_run():
     tokens = _split_chunk(chunk)
     assert [t[2][:3] for t in tokens] == ["...", ":", "-", ")", "---"]
     assert tokens[-1][1] == len(chunk)
+
+
+def test_every_lemma_of_the_table_equals_the_computed_one():
+    """The shipped table (scripts/build_lemma_table.py) gives what pymorphy3 gives: routing
+    is the same with or without it."""
+    from curnlp import morph
+    table = morph.lemma_table()
+    assert len(table) == 100_000  # built for the installed dictionary: it is in use
+    assert table["дорогами"] == "дорога" and table["курске"] == "курск"
+    wrong = [(form, lem) for form, lem in table.items() if morph.computed_lemma(form) != lem]
+    assert wrong == []
+
+
+def test_a_table_for_another_dictionary_is_not_used(monkeypatch, caplog):
+    import logging
+    from curnlp import morph
+    monkeypatch.setattr(morph, "_table", None)
+    monkeypatch.setattr(morph, "dictionary_id", lambda: {"source_revision": "1", "corpus_revision": "2",
+                                                         "compiled_at": "then"})
+    with caplog.at_level(logging.INFO, logger="curnlp.morph"):
+        assert morph.lemma_table() == {}
+    assert "another pymorphy3 dictionary" in caplog.text
+    morph.lemma.cache_clear()
+    assert morph.lemma("Дорогами") == "дорога"  # computed
+    monkeypatch.setattr(morph, "_table", None)
+    morph.lemma.cache_clear()
+
+
+def test_a_damaged_table_is_not_used(monkeypatch, tmp_path, caplog):
+    import gzip
+    import logging
+    from curnlp import morph
+    bad = tmp_path / "lemmas.tsv.gz"
+    bad.write_bytes(gzip.compress(b'{"words": 3}\n\nform'))  # no lemma block
+    monkeypatch.setattr(morph, "_table", None)
+    monkeypatch.setattr(morph, "TABLE_FILE", str(bad))
+    monkeypatch.setattr(morph.resources, "files", lambda package: __import__("pathlib").Path("/"))
+    with caplog.at_level(logging.WARNING, logger="curnlp.morph"):
+        assert morph.lemma_table() == {}
+    assert "not used" in caplog.text
+    monkeypatch.setattr(morph, "_table", None)

@@ -310,7 +310,9 @@ class _Scan:
         self.low = [t.text.lower().replace("ё", "е") for t in self.toks]
         self.cap = [t.text[:1].isupper() or (t.text[:1].isdigit() and "-" in t.text) for t in self.toks]
         self.n = len(self.toks)
-        self.lower_doc = not any(ch.isupper() and ch.isalpha() for ch in doc.clean[:5000])
+        head = doc.clean[:5000]
+        # str.islower(): no uppercase letter (in C); else look for an uppercase letter (usually the first one)
+        self.lower_doc = head.islower() or not any(ch.isupper() and ch.isalpha() for ch in head)
         self.region = region
         self.out: list[tuple[int, int, str, str]] = []  # (first token, last token + 1, kind, normal)
         self.used = bytearray(self.n)
