@@ -14,7 +14,6 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -54,6 +53,7 @@ class Bundle:
 
 
 def _installed(name: str) -> str:
+    from importlib import metadata  # not at import: routing never asks (~20 ms of a load)
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -353,3 +353,13 @@ def test_a_damaged_table_is_not_used(monkeypatch, tmp_path, caplog):
         assert morph.lemma_table() == {}
     assert "not used" in caplog.text
     monkeypatch.setattr(morph, "_table", None)
+
+
+def test_the_dictionary_comes_from_pymorphy3_dicts_ru_unless_the_environment_names_one(monkeypatch):
+    import pymorphy3_dicts_ru
+    from curnlp import morph
+    variable = morph.pymorphy3.MorphAnalyzer.DICT_PATH_ENV_VARIABLE  # PYMORPHY2_DICT_PATH in pymorphy3 2.0
+    monkeypatch.delenv(variable, raising=False)
+    assert morph._dictionary_path() == pymorphy3_dicts_ru.get_path()
+    monkeypatch.setenv(variable, "/somewhere/else")
+    assert morph._dictionary_path() is None  # pymorphy3 reads the variable itself
