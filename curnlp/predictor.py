@@ -262,7 +262,8 @@ class _Tfidf:
             doc = doc.lower()
         lo, hi = self.ngram_range
         if self.analyzer == "word":
-            tokens = self.token_pattern.findall(doc)
+            # "\S+" (curnlp's pattern: lemmas joined by spaces) splits as str.split() does, in C
+            tokens = doc.split() if self.token_pattern.pattern == r"\S+" else self.token_pattern.findall(doc)
             if hi == 1:
                 return tokens
             out = list(tokens) if lo == 1 else []
@@ -580,9 +581,13 @@ class Predictor:
         V = np.hstack([v for v, _ in blocks])
         I = np.hstack([i for _, i in blocks])
         top = _top_columns(V, k)
-        name = self._agency_name if target == "agency" else self.text_names.__getitem__
         values, indices = np.take_along_axis(V, top, axis=1).tolist(), np.take_along_axis(I, top, axis=1).tolist()
-        return [[(name(i), v) for i, v in zip(ri, rv) if v > 0] for ri, rv in zip(indices, values)]
+        if target != "agency":
+            name = self.text_names
+            return [[(name[i], v) for i, v in zip(ri, rv) if v > 0] for ri, rv in zip(indices, values)]
+        names = self.__dict__.setdefault("_agency_names", {})  # feature index -> name, filled as asked
+        return [[(names[i] if i in names else names.setdefault(i, self._agency_name(i)), v)
+                 for i, v in zip(ri, rv) if v > 0] for ri, rv in zip(indices, values)]
 
     def _agency_evidence(self, W, context, j, padded, text, row_of) -> list[tuple[np.ndarray, np.ndarray]]:
         """Candidate products of the agency features beyond the text (see :meth:`_agency_decision`)."""
