@@ -203,14 +203,15 @@ def _source(layers: Sequence[Layer], depth: int, i: int) -> tuple[int, int]:
 
 
 def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Sequence[Piece]],
-                hint: re.Pattern[str] | None = None):
-    """A pass replacing every match of ``pattern``. ``hint``, when given, is a cheap
-    pattern found in every text that ``pattern`` matches (its possible first characters):
-    texts without it skip the pass."""
+                hint: Callable[[str], object] | None = None):
+    """A pass replacing every match of ``pattern``. ``hint``, when given, is a cheap test
+    true for every text that ``pattern`` matches (its possible first characters are
+    there): texts failing it skip the pass."""
     def run(t: _Text) -> None:
-        if hint is not None and hint.search(t.text) is None:
+        if hint is not None and not hint(t.text):
             return
         t.apply((m.start(), m.end(), replace(m)) for m in pattern.finditer(t.text))
+    run.hint = hint  # type: ignore[attr-defined]
     return run
 
 
@@ -359,11 +360,14 @@ def _contacts(t: _Text, found: list[tuple[str, int, int]]) -> None:
 
 
 _MARKUP_PASSES = (
-    _regex_pass(_CHARS, _chars, re.compile(f"[{_CONTROL_CHARS}\r\u2028\u2029\x85&]")),
+    _regex_pass(_CHARS, _chars, re.compile(f"[{_CONTROL_CHARS}\r\u2028\u2029\x85&]").search),
     _raw_blocks,
-    _regex_pass(_TAG, _tag, re.compile("<")),
-    _regex_pass(_MARKUP, _markup, re.compile(r"\[|\A[\s'`´‘’]")),
+    _regex_pass(_TAG, _tag, lambda text: "<" in text),
+    _regex_pass(_MARKUP, _markup, lambda text: "[" in text or text[:1].isspace() or text[:1] in _LEADING_MARKS),
 )
+_LEADING_MARKS = frozenset("'`´‘’")
+#: (pattern, hint) of the regular-expression passes, for the tests
+_HINTED = ((_CHARS, _MARKUP_PASSES[0]), (_TAG, _MARKUP_PASSES[2]), (_MARKUP, _MARKUP_PASSES[3]))
 _space_pass = _regex_pass(_SPACE, _space)
 
 

@@ -395,3 +395,12 @@ def test_cleaning_patterns_with_a_lookahead_match_as_written_without():
         for fast, written in originals.items():
             got = [(m.span(), m.lastgroup, m.groupdict()) for m in fast.finditer(text)]
             assert got == [(m.span(), m.lastgroup, m.groupdict()) for m in written.finditer(text)], (written.pattern, text)
+
+
+def test_a_pass_is_skipped_only_where_its_pattern_cannot_match():
+    from curnlp import normalize as module
+    texts = _texts_for_patterns() + ["<b>Яма</b>", " 'Яма", "‘Яма", "[club1|Адм]", "Яма [id2|Иван]", "\u2028x"]
+    for pattern, run in module._HINTED:
+        for text in texts:
+            if pattern.search(text):
+                assert run.hint(text), (pattern.pattern, text)
