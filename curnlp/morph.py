@@ -41,6 +41,8 @@ _lock = threading.RLock()  # the table reader asks for the analyzer
 _CYRILLIC = re.compile("[а-я]")  # a lowercase Russian letter (ё is folded to е first)
 _analyzer: pymorphy3.MorphAnalyzer | None = None
 _table: dict[str, str] | None = None
+#: The environment variable naming a dictionary directory to pymorphy3 (PYMORPHY2_DICT_PATH in 2.0)
+_DICT_PATH_VARIABLE = getattr(pymorphy3.MorphAnalyzer, "DICT_PATH_ENV_VARIABLE", "PYMORPHY2_DICT_PATH")
 
 
 def analyzer() -> pymorphy3.MorphAnalyzer:
@@ -57,7 +59,7 @@ def _dictionary_path() -> str | None:
     """pymorphy3-dicts-ru's data directory, the one pymorphy3 would find through the
     package entry points (scanning them costs ~25 ms of a load); None (pymorphy3 decides)
     when pymorphy3's ``PYMORPHY2_DICT_PATH`` (sic) is set or the package is not importable."""
-    if pymorphy3.MorphAnalyzer.DICT_PATH_ENV_VARIABLE in os.environ:
+    if _DICT_PATH_VARIABLE in os.environ:
         return None
     try:
         import pymorphy3_dicts_ru

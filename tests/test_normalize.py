@@ -358,7 +358,7 @@ def test_a_damaged_table_is_not_used(monkeypatch, tmp_path, caplog):
 def test_the_dictionary_comes_from_pymorphy3_dicts_ru_unless_the_environment_names_one(monkeypatch):
     import pymorphy3_dicts_ru
     from curnlp import morph
-    variable = morph.pymorphy3.MorphAnalyzer.DICT_PATH_ENV_VARIABLE  # PYMORPHY2_DICT_PATH in pymorphy3 2.0
+    variable = morph._DICT_PATH_VARIABLE  # PYMORPHY2_DICT_PATH in pymorphy3 2.0
     monkeypatch.delenv(variable, raising=False)
     assert morph._dictionary_path() == pymorphy3_dicts_ru.get_path()
     monkeypatch.setenv(variable, "/somewhere/else")
