@@ -6,7 +6,7 @@ pymorphy2 or natasha's MorphVocab.
 
 Lemmas of the 100,000 commonest Russian dictionary words come precomputed from
 ``data/lemmas_ru.tsv.gz`` (built by ``scripts/build_lemma_table.py`` with this module's
-own :func:`lemma`, see there): a word seen for the first time then costs a dictionary
+:func:`computed_lemma`, see there): a word seen for the first time then costs a dictionary
 look-up instead of a pymorphy3 analysis. The table is used only with the pymorphy3
 dictionary it was built from (else every lemma is computed, the same as without it).
 """
@@ -18,12 +18,14 @@ import logging
 import os
 import re
 import threading
+import zlib
 from functools import lru_cache
 from importlib import resources
 
 import pymorphy3
 
-__all__ = ["analyzer", "lemma", "parse", "lemma_table", "LEMMA_CACHE_SIZE", "LEMMA_RULES"]
+__all__ = ["analyzer", "lemma", "computed_lemma", "parse", "lemma_table", "dictionary_id", "LEMMA_CACHE_SIZE",
+           "LEMMA_RULES"]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def _read_table() -> dict[str, str]:
         data = gzip.decompress(resources.files("curnlp").joinpath(TABLE_FILE).read_bytes()).decode("utf-8")
         head, forms, lemmas = data.split("\n\n")
         meta = json.loads(head)
-    except (OSError, ValueError) as exc:  # missing, truncated or not a table: lemmas are computed
+    except (OSError, EOFError, zlib.error, ValueError) as exc:  # missing, truncated, damaged: lemmas are computed
         log.warning("curnlp: lemma table %s not used (%s)", TABLE_FILE, exc)
         return {}
     if meta.get("rules") != LEMMA_RULES or meta.get("dictionary") != dictionary_id():
@@ -121,17 +123,15 @@ def lemma(word: str) -> str:
     low = word.lower().replace("ё", "е")
     if _CYRILLIC.search(low) is None:
         return low
-    known = (_table if _table is not None else lemma_table()).get(low)
-    if known is not None:
-        return known
-    return computed_lemma(low)
+    known = lemma_table().get(low)
+    return known if known is not None else computed_lemma(low)
 
 
 def computed_lemma(low: str) -> str:
     """:func:`lemma` of a lowercase Cyrillic word with ё folded, from pymorphy3 (no table, no cache)."""
     top = _top_dictionary_parse(low)
-    if top is None:  # not a dictionary word: the full analysis (prefixes, suffixes, hyphens...)
-        best = analyzer().parse(low)[0]
+    if top is None:  # not a dictionary word: the full analysis (prefixes, suffixes, hyphens...), kept in
+        best = parse(low)[0]  # parse()'s cache: the place and entity stages ask for the same words
         tag, normal_form = best.tag, best.normal_form
     else:
         tag, normal_form = top

@@ -359,13 +359,13 @@ def _contacts(t: _Text, found: list[tuple[str, int, int]]) -> None:
     t.apply(edits)
 
 
+_LEADING_MARKS = frozenset("'`´‘’")
 _MARKUP_PASSES = (
     _regex_pass(_CHARS, _chars, re.compile(f"[{_CONTROL_CHARS}\r\u2028\u2029\x85&]").search),
     _raw_blocks,
     _regex_pass(_TAG, _tag, lambda text: "<" in text),
     _regex_pass(_MARKUP, _markup, lambda text: "[" in text or text[:1].isspace() or text[:1] in _LEADING_MARKS),
 )
-_LEADING_MARKS = frozenset("'`´‘’")
 #: (pattern, hint) of the regular-expression passes, for the tests
 _HINTED = ((_CHARS, _MARKUP_PASSES[0]), (_TAG, _MARKUP_PASSES[2]), (_MARKUP, _MARKUP_PASSES[3]))
 _space_pass = _regex_pass(_SPACE, _space)

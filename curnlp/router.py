@@ -371,9 +371,9 @@ class Router:
         if not prepared:
             return []
         docs = [doc for doc, _ in prepared]
-        words = [[t.text for t in doc.tokens if t.kind == "word"] for doc in docs]
-        readable = [i for i, w in enumerate(words) if w]  # has_words
-        russian = [i for i in readable if is_russian(" ".join(words[i])) is not False]  # words_of
+        words = [word_texts(doc) for doc in docs]
+        readable = [i for i, w in enumerate(words) if w]
+        russian = [i for i in readable if is_russian(" ".join(words[i])) is not False]
         # no region pack: no gazetteer, so no locations, no municipality, no other region
         located: list[Place | None] = [None] * len(docs)
         entities: list[list[Entity]] = [[] for _ in docs]
@@ -451,9 +451,14 @@ def has_words(doc: Normalized) -> bool:
     return any(t.kind == "word" for t in doc.tokens)
 
 
+def word_texts(doc: Normalized) -> list[str]:
+    """The texts of a message's word tokens (empty: nothing to route, see :func:`has_words`)."""
+    return [t.text for t in doc.tokens if t.kind == "word"]
+
+
 def words_of(doc: Normalized) -> str:
     """The words of a message joined by spaces (what the language detector reads)."""
-    return " ".join(t.text for t in doc.tokens if t.kind == "word")
+    return " ".join(word_texts(doc))
 
 
 def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord:

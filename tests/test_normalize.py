@@ -340,15 +340,23 @@ def test_a_table_for_another_dictionary_is_not_used(monkeypatch, caplog):
     morph.lemma.cache_clear()
 
 
-def test_a_damaged_table_is_not_used(monkeypatch, tmp_path, caplog):
+@pytest.mark.parametrize("damage", ["no lemma block", "truncated", "not gzip", "missing"])
+def test_a_damaged_table_is_not_used(monkeypatch, tmp_path, caplog, damage):
     import gzip
     import logging
+    import pathlib
     from curnlp import morph
     bad = tmp_path / "lemmas.tsv.gz"
-    bad.write_bytes(gzip.compress(b'{"words": 3}\n\nform'))  # no lemma block
+    shipped = pathlib.Path(morph.__file__).parent / morph.TABLE_FILE
+    if damage == "no lemma block":
+        bad.write_bytes(gzip.compress(b'{"words": 3}\n\nform'))
+    elif damage == "truncated":
+        bad.write_bytes(shipped.read_bytes()[:50_000])
+    elif damage == "not gzip":
+        bad.write_bytes(b"\x1f\x8b" + b"garbage" * 100)
     monkeypatch.setattr(morph, "_table", None)
     monkeypatch.setattr(morph, "TABLE_FILE", str(bad))
-    monkeypatch.setattr(morph.resources, "files", lambda package: __import__("pathlib").Path("/"))
+    monkeypatch.setattr(morph.resources, "files", lambda package: pathlib.Path("/"))
     with caplog.at_level(logging.WARNING, logger="curnlp.morph"):
         assert morph.lemma_table() == {}
     assert "not used" in caplog.text
