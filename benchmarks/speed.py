@@ -11,7 +11,11 @@ are split by id (ids grow with time): each process first works through the older
 * load: ``import curnlp; curnlp.load()`` including warm-up, wall and CPU seconds, and
   the peak RSS after it and one ``route()``, each in its own fresh process.
 
-    python benchmarks/speed.py [--corpus PATH] [--rounds 2] [--loads 5] [--core N]
+With ``--rounds N`` everything runs N times and a summary gives, per ratio, the median of
+the rounds' ratios and the ratio of each pipeline's best round (on a shared machine the
+speed of a core drifts by 10-20% within seconds: one round is one sample).
+
+    python benchmarks/speed.py [--corpus PATH] [--rounds 6] [--loads 3] [--core N]
 """
 from __future__ import annotations
 
