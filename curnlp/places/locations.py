@@ -937,24 +937,30 @@ class _Scan:
             village = self.village(i)
             if village is not None:
                 return village
-        if not self.is_cap(i) and not self.lower_doc:
+        if not self.is_cap(i) and not self.lower_doc or t.is_stop:
             return None
-        genders = _adjective(t.text)
-        if not genders or "femn" not in genders or t.is_stop:
-            return None
-        # "Орловская 12", "Союзная, 27а"
+        # a feminine adjective as a street: "Орловская 12", "Союзная, 27а" (a number after it) or
+        # "на Союзной" (see below); the cheap tests first, the adjective's analysis last
         k = i + 1
         if k < self.n and self.low[k] == ",":
             k += 1
-        if t.text.lower().endswith(("ая", "яя")):
+        text_low = t.text.lower()
+        before_number = text_low.endswith(("ая", "яя")) and k < self.n and self.toks[k].kind == "number"
+        after_na = i > 0 and self.low[i - 1] in ("на", "по") and self.is_cap(i) and text_low.endswith(("ой", "ей"))
+        if not (before_number or after_na):
+            return None
+        genders = _adjective(t.text)
+        if not genders or "femn" not in genders:
+            return None
+        if before_number:
             house = self.house_at(k, marked=False)
-            if house is not None and self.toks[k].kind == "number":
+            if house is not None:
                 name = _inflect_adjective(t.text, "femn") or _cap(t.text)
                 self.emit(i, i + 1, "street", f"улица {name}")
                 self.emit(k, house[0], "house", house[1])
                 return house[0]
         # "на Союзной" / "по Союзной": a feminine adjective with no noun after it
-        if i > 0 and self.low[i - 1] in ("на", "по") and self.is_cap(i) and t.text.lower().endswith(("ой", "ей")):
+        if after_na:
             if t.lemma.startswith(self.region.region_adjective.lower()[:4] or "\0"):
                 return None
             nxt = i + 1
