@@ -293,6 +293,54 @@ def test_guessed_parse_falls_back_to_pymorphy3s_parse(monkeypatch):
     assert (str(tag), normal_form) == (str(expected.tag), expected.normal_form)
 
 
+def _tokens_by_finditer(text: str) -> list[tuple[int, int, str]]:
+    """The reference for ``_tokens``' chunk shortcuts: every chunk cut by the match
+    ``_CHUNK.finditer`` finds for it (the previous implementation)."""
+    from curnlp.normalize import _CHUNK, _razdel_chunk
+    out = []
+    for m in _CHUNK.finditer(text):
+        at = m.start()
+        word, mark, _, lead, core, trail, _ = m.groups()
+        if m.lastindex in (1, 3, 7) or (m.lastindex is not None and mark is None
+                                        and (core is None or lead is None and trail is None)):
+            out.append((at, m.end(), m.group()))  # one token
+        elif m.lastindex is None:
+            out += [(at + a, at + b, sub) for a, b, sub in _razdel_chunk(m.group())]
+        elif mark is not None:
+            out += [(at, at + len(word), word), (at + len(word), at + len(word) + 1, mark)]
+        else:
+            for part in (lead, core, trail):
+                if part is not None:
+                    out.append((at, at + len(part), part))
+                    at += len(part)
+    return out
+
+
+def test_chunk_shortcuts_cut_as_the_chunk_pattern_does():
+    """``_tokens`` tests common chunks with str methods and matches the others at their
+    start: the same tokens as every match of ``_CHUNK.finditer``, on random texts over
+    the characters the pattern distinguishes (other scripts, Unicode digits and spaces)."""
+    import random
+    from curnlp.normalize import _tokens
+    rng = random.Random(5)
+    alphabet = list("аяёЁЯАzZ09٣²½_-.,;:!?)(«»\"“”„'`[]{}№/\\ \n\t\u00a0\u2003xǅ") + ["\u200b", "\x1c"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(20_000)]
+    texts += ["Яма на ул. Ленина, д.5 (у «Магнита»)!", "25, 26; 3-я ул.Мира 2021г.", "ул .Мира\n\nд 7а/1"]
+    for text in texts:
+        assert [(t.start, t.stop, t.text) for t in _tokens(text)] == _tokens_by_finditer(text), repr(text)
+
+
+@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
+def test_chunk_shortcuts_cut_the_corpus_as_the_chunk_pattern_does():
+    import csv
+    from curnlp.normalize import _tokens, clean_text
+    with open(CORPUS, encoding="utf-8", newline="") as fh:
+        texts = [row["Текст Сообщения"] for row in csv.DictReader(fh)]
+    for text in texts:
+        for variant in (text, clean_text(text)):
+            assert [(t.start, t.stop, t.text) for t in _tokens(variant)] == _tokens_by_finditer(variant)
+
+
 def test_long_chunks_are_tokenized_but_never_cached():
     from curnlp import normalize as module
     module._razdel_short_chunk.cache_clear()

@@ -68,6 +68,19 @@ def test_the_scan_skips_only_tokens_where_nothing_starts(monkeypatch, region):
         assert [(l.kind, l.normal) for l in fast[2]] == [("street", "проспект Дериглазова")]
 
 
+def test_per_token_features_equal_their_definitions():
+    """The scan's lowercase forms (ё folded) and capital flags, computed with map() over
+    str methods, equal the per-token definitions, also for Ё, "3-я" and placeholders."""
+    reg = load_region("kursk")
+    texts = MESSAGES + ["ЁЛКИ у дома 3-я линия, ЁЖИКИ", "ё-моё 2-Я, 10-15 см, пишите на a@b.ru"] + _corpus_texts()
+    for text in texts:
+        doc = normalize(text)
+        scan = locations_module._Scan(doc, reg)
+        assert scan.low == [t.text.lower().replace("ё", "е") for t in doc.tokens], text
+        assert scan.cap == [t.text[:1].isupper() or (t.text[:1].isdigit() and "-" in t.text)
+                            for t in doc.tokens], text
+
+
 class _Everything:
     """A first-lemma set that contains every lemma: the detector tries every word."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Iterable
 
 from .. import morph
@@ -298,6 +299,9 @@ def _canon_name(words: list[str], gender: str, inflect_nouns: bool) -> str:
 # The scanner
 # ---------------------------------------------------------------------------
 
+_FIRST = itemgetter(0)  # a token's text; a (never empty) text's first character
+
+
 class _Scan:
     """State of one scan (one message). Not shared between calls."""
 
@@ -307,8 +311,17 @@ class _Scan:
         self.doc = doc
         self.toks: tuple[Token, ...] = doc.tokens
         # per-token features computed once: the recognizers ask for them many times per token
-        self.low = [t.text.lower().replace("ё", "е") for t in self.toks]
-        self.cap = [t.text[:1].isupper() or (t.text[:1].isdigit() and "-" in t.text) for t in self.toks]
+        # (with map() over str methods: no Python-level step per token where it can be helped)
+        texts = list(map(_FIRST, self.toks))
+        self.low = list(map(str.lower, texts))  # ё folded to е, below
+        clean = doc.clean
+        if "ё" in clean or "Ё" in clean:
+            self.low = [w.replace("ё", "е") for w in self.low]
+        self.cap = list(map(str.isupper, map(_FIRST, texts)))  # a capital first letter, or "1-я"
+        if "-" in clean:
+            for i, w in enumerate(texts):
+                if "-" in w and w[0].isdigit():
+                    self.cap[i] = True
         self.n = len(self.toks)
         head = doc.clean[:5000]
         # str.islower(): no uppercase letter (in C); else look for an uppercase letter (usually the first one)
