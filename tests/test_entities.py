@@ -202,6 +202,22 @@ def test_tags_equal_slovnet_on_its_own_tokenization():
         assert [(ts[a].start, ts[b - 1].stop, type_) for a, b, type_ in spans] == theirs
 
 
+def test_word_and_shape_vectors_equal_slovnets_embedding():
+    """The one-take gather of Navec's quantized vectors gives slovnet's floats exactly
+    (random, padding and unknown word ids; an empty batch)."""
+    import numpy as np
+    ner = NER.shared()
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (5, 23), (64, 64), (2, 0)]:
+        word_id = rng.integers(0, len(ner._word_codes), shape)
+        shape_id = rng.integers(0, len(ner._shape_vectors), shape)
+        if word_id.size:
+            word_id[0, 0], word_id.flat[-1] = ner._word_pad, ner._unk_id
+        ours, theirs = ner._embed(word_id, shape_id), ner._model.emb(word_id, shape_id)
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        assert np.array_equal(ours, theirs)
+
+
 def test_no_pymorphy2_no_natasha_and_lazy_loading():
     code = (
         "import sys, curnlp, curnlp.entities as E\n"
