@@ -571,34 +571,24 @@ def _tokens(text: str) -> list[Token]:
     for chunk in text.split():
         at = find(chunk, at)
         end = at + len(chunk)
-        if chunk.isalpha() or chunk.isdecimal() or len(chunk) == 1:  # _CHUNK's groups 1, 3 and 7: one token
+        pieces = None  # the chunk's tokens in order, when it is more than one
+        if not (chunk.isalpha() or chunk.isdecimal() or len(chunk) == 1):  # else _CHUNK's group 1, 3 or 7
+            m = match(text, at)
+            if m.lastindex is None:
+                pieces = [sub for _, _, sub in _razdel_chunk(chunk)]
+            elif m.lastindex not in (1, 3, 7):
+                word, mark, _, lead, core, trail, _ = m.groups()
+                if mark is not None:  # a word and one punctuation mark
+                    pieces = (word, mark)
+                elif core is not None and (lead is not None or trail is not None):
+                    pieces = [p for p in (lead, core, trail) if p is not None]
+        if pieces is None:
             append(new(Token, (chunk, at, end) + info(chunk)))
-            at = end
-            continue
-        m = match(text, at)
-        last = m.lastindex
-        if last == 1 or last == 3 or last == 7:
-            append(new(Token, (chunk, at, end) + info(chunk)))
-        elif last is None:
-            for start, stop, sub in _razdel_chunk(chunk):
-                append(new(Token, (sub, at + start, at + stop) + info(sub)))
-        else:
-            word, mark, _, lead, core, trail, _ = m.groups()
-            if mark is not None:  # a word and one punctuation mark
-                cut = at + len(word)
-                append(new(Token, (word, at, cut) + info(word)))
-                append(new(Token, (mark, cut, cut + 1) + info(mark)))
-            elif core is None or (lead is None and trail is None):
-                append(new(Token, (chunk, at, end) + info(chunk)))
-            else:
-                start = at
-                if lead is not None:
-                    append(new(Token, (lead, start, start + 1) + info(lead)))
-                    start += 1
-                cut = start + len(core)
-                append(new(Token, (core, start, cut) + info(core)))
-                if trail is not None:
-                    append(new(Token, (trail, cut, cut + 1) + info(trail)))
+        else:  # consecutive: a whitespace-free chunk has no gap between its tokens
+            for piece in pieces:
+                stop = at + len(piece)
+                append(new(Token, (piece, at, stop) + info(piece)))
+                at = stop
         at = end
     return out
 

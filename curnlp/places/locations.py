@@ -323,7 +323,7 @@ class _Scan:
                 if "-" in w and w[0].isdigit():
                     self.cap[i] = True
         self.n = len(self.toks)
-        head = doc.clean[:5000]
+        head = clean[:5000]
         # str.islower(): no uppercase letter (in C); else look for an uppercase letter (usually the first one)
         self.lower_doc = head.islower() or not any(ch.isupper() and ch.isalpha() for ch in head)
         self.region = region
