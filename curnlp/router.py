@@ -128,6 +128,18 @@ def _check(text: object, index: int | None = None) -> str:
     raise InvalidInput(f"expected a message as str{where}, got {describe(text)}{hint}")
 
 
+@dataclass(slots=True)
+class _Read:
+    """What routing needs of one message once the per-message stages have read it."""
+
+    truncated: bool
+    readable: bool = False  # it has a word (else: no_words)
+    russian: bool = False  # it reads as Russian (else: not_russian); only these are classified
+    place: Place | None = None
+    record: MessageRecord | None = None  # the classifier's input (Russian messages)
+    doc: Normalized | None = None  # for the entity stage only
+
+
 class Router:
     """Routes messages with one loaded model bundle; create it once and share it.
 
@@ -342,71 +354,72 @@ class Router:
     def _route_chunk(self, chunk: Sequence[object], offset: int, errors: str,
                      times: Sequence[float | None] | None = None, evidence: bool = True) -> list[Any]:
         if errors == "raise":
-            return self._route_prepared([self._prepare(_check(t, offset + i)) for i, t in enumerate(chunk)], times,
-                                        evidence)
+            return self._route_read([self._read(_check(t, offset + i)) for i, t in enumerate(chunk)], times, evidence)
         good, results = [], [None] * len(chunk)
         for i, text in enumerate(chunk):
             try:
-                doc = self._prepare(_check(text, offset + i))
+                read = self._read(_check(text, offset + i))
             except InvalidInput as exc:
                 results[i] = exc
             else:
-                good.append((i, doc))
+                good.append((i, read))
         good_times = None if times is None else [times[i] for i, _ in good]
-        for (i, _), routing in zip(good, self._route_prepared([doc for _, doc in good], good_times, evidence)):
+        for (i, _), routing in zip(good, self._route_read([read for _, read in good], good_times, evidence)):
             results[i] = routing
         return results
 
     # -- the stages -----------------------------------------------------------------
-    def _prepare(self, text: str) -> tuple[Normalized, bool]:
+    def _read(self, text: str) -> "_Read":
+        """One message through the per-message stages: normalize, words and language,
+        place, the classifier's record. The normalized text is kept only for the entity
+        stage (NER runs on whole batches); else it is dropped here, so its tokens die
+        young (fewer objects for the garbage collector to walk)."""
         truncated = len(text) > self.max_length
         doc = normalize(text[: self.max_length] if truncated else text)
-        return doc, truncated
+        words = word_texts(doc)
+        if not words:
+            return _Read(truncated)
+        place = place_of(doc, self.region) if self.region is not None else None
+        russian = is_russian(" ".join(words)) is not False
+        record = to_record(doc, place.municipality if place else None) if russian else None
+        return _Read(truncated, True, russian, place, record, doc if self.entities else None)
 
     def _route_batch(self, texts: Sequence[str], times: Sequence[float | None] | None = None) -> list[Routing]:
-        return self._route_prepared([self._prepare(t) for t in texts], times)
+        return self._route_read([self._read(t) for t in texts], times)
 
-    def _route_prepared(self, prepared: Sequence[tuple[Normalized, bool]],
-                        times: Sequence[float | None] | None = None, evidence: bool = True) -> list[Routing]:
-        if not prepared:
+    def _route_read(self, reads: Sequence["_Read"], times: Sequence[float | None] | None = None,
+                    evidence: bool = True) -> list[Routing]:
+        if not reads:
             return []
-        docs = [doc for doc, _ in prepared]
-        words = [word_texts(doc) for doc in docs]
-        readable = [i for i, w in enumerate(words) if w]
-        russian = [i for i in readable if is_russian(" ".join(words[i])) is not False]
         # no region pack: no gazetteer, so no locations, no municipality, no other region
-        located: list[Place | None] = [None] * len(docs)
-        entities: list[list[Entity]] = [[] for _ in docs]
-        if self.region is not None:
-            for i in readable:
-                located[i] = place_of(docs[i], self.region)
+        entities: list[list[Entity]] = [[] for _ in reads]
+        readable = [i for i, r in enumerate(reads) if r.readable]
         if self.entities and readable:
-            for i, ents in zip(readable, extract_entities_many([docs[i] for i in readable])):
+            for i, ents in zip(readable, extract_entities_many([reads[i].doc for i in readable])):
                 entities[i] = ents
-        decisions: list[Any] = [({}, {})] * len(docs)
+        decisions: list[Any] = [({}, {})] * len(reads)
+        russian = [i for i, r in enumerate(reads) if r.russian]
         if russian:
             for i, decision in zip(russian, self._classify(
-                    [docs[i] for i in russian], [located[i].municipality if located[i] else None for i in russian],
-                    None if times is None else [times[i] for i in russian], EVIDENCE_WORDS if evidence else 0)):
+                    [reads[i].record for i in russian], None if times is None else [times[i] for i in russian],
+                    EVIDENCE_WORDS if evidence else 0)):
                 decisions[i] = decision
         out = []
-        ok = set(readable)
-        is_ru = set(russian)
-        for i, ((doc, truncated), place, ents, (preds, evidence)) in enumerate(
-                zip(prepared, located, entities, decisions)):
+        for read, ents, (preds, evidence) in zip(reads, entities, decisions):
+            place = read.place
             other = place.outside if place is not None else None
             reasons = []
-            if i not in ok:
+            if not read.readable:
                 reasons.append("no_words")
-            elif i not in is_ru:
+            elif not read.russian:
                 reasons.append("not_russian")
             if other is not None:
                 reasons.append("outside_region")
                 preds = {t: p for t, p in preds.items() if t != "agency"}
                 evidence = {t: e for t, e in evidence.items() if t != "agency"}
-            if truncated:
+            if read.truncated:
                 reasons.append("truncated")
-            if i in is_ru and other is None:
+            if read.russian and other is None:
                 decisive = preds.get(self.review_target)
                 if decisive is None:
                     reasons.append("no_prediction")
@@ -417,17 +430,16 @@ class Router:
                                needs_review=bool(reasons), municipality=match.name if match else None,
                                locations=list(place.locations) if place else [], entities=ents,
                                evidence=evidence, model=self.id,
-                               truncated=truncated, group_name=self._group_name(preds.get("group")),
+                               truncated=read.truncated, group_name=self._group_name(preds.get("group")),
                                review_reasons=tuple(reasons), place=place))
         return out
 
     def _group_name(self, group: Prediction | None) -> str | None:
         return self.region.groups.get(group.label) if group is not None and self.region else None
 
-    def _classify(self, docs: Sequence[Normalized], places: Sequence[MunicipalityMatch | None],
-                  times: Sequence[float | None] | None = None, k: int = EVIDENCE_WORDS
+    def _classify(self, records: Sequence[MessageRecord], times: Sequence[float | None] | None = None,
+                  k: int = EVIDENCE_WORDS
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
-        records = [to_record(doc, place) for doc, place in zip(docs, places)]
         if times is None:  # bundles of older curnlp versions take no times
             return self.model.predict_explained(records, k=k)
         return self.model.predict_explained(records, k=k, times=times)
