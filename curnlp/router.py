@@ -369,7 +369,7 @@ class Router:
         return results
 
     # -- the stages -----------------------------------------------------------------
-    def _read(self, text: str) -> "_Read":
+    def _read(self, text: str) -> _Read:
         """One message through the per-message stages: normalize, words and language,
         place, the classifier's record. The normalized text is kept only for the entity
         stage (NER runs on whole batches); else it is dropped here, so its tokens die
@@ -379,6 +379,7 @@ class Router:
         words = word_texts(doc)
         if not words:
             return _Read(truncated)
+        # no region pack: no gazetteer, so no locations, no municipality, no other region
         place = place_of(doc, self.region) if self.region is not None else None
         russian = is_russian(" ".join(words)) is not False
         record = to_record(doc, place.municipality if place else None) if russian else None
@@ -387,11 +388,10 @@ class Router:
     def _route_batch(self, texts: Sequence[str], times: Sequence[float | None] | None = None) -> list[Routing]:
         return self._route_read([self._read(t) for t in texts], times)
 
-    def _route_read(self, reads: Sequence["_Read"], times: Sequence[float | None] | None = None,
+    def _route_read(self, reads: Sequence[_Read], times: Sequence[float | None] | None = None,
                     evidence: bool = True) -> list[Routing]:
         if not reads:
             return []
-        # no region pack: no gazetteer, so no locations, no municipality, no other region
         entities: list[list[Entity]] = [[] for _ in reads]
         readable = [i for i, r in enumerate(reads) if r.readable]
         if self.entities and readable:
