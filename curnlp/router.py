@@ -457,14 +457,9 @@ def _no_time(value: object) -> bool:
                                                                               and not value.strip())
 
 
-def has_words(doc: Normalized) -> bool:
-    """Whether a normalized message has a word to read (not only emoji, digits,
-    punctuation or link / e-mail / phone placeholders)."""
-    return any(t.kind == "word" for t in doc.tokens)
-
-
 def word_texts(doc: Normalized) -> list[str]:
-    """The texts of a message's word tokens (empty: nothing to route, see :func:`has_words`)."""
+    """The texts of a message's word tokens; empty when it has none (only emoji, digits,
+    punctuation or link / e-mail / phone placeholders): nothing to route."""
     return [t.text for t in doc.tokens if t.kind == "word"]
 
 
