@@ -696,5 +696,5 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="CSV output: prefix cells starting with = + - @ with ' so spreadsheets show them as text")
     p.add_argument("--max-failed", type=failure_limit, metavar="N|P%",
                    help="exit with status 4 when more rows than N (or P%% of the rows) fail")
-    p.set_defaults(run=_cmd_score)
+    p.set_defaults(func=_cmd_score)
     return p

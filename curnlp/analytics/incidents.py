@@ -1027,5 +1027,5 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                                                    "purer incidents)")
     p.add_argument("--min-size", type=int, default=2, help="smallest incident in the table (default 2)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
-    p.set_defaults(run=_cmd_incidents)
+    p.set_defaults(func=_cmd_incidents)
     return p

@@ -503,5 +503,5 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="groups shown as columns, topics listed x2 (default 10)")
     p.add_argument("--title", help="page title")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
-    p.set_defaults(run=_cmd_report)
+    p.set_defaults(func=_cmd_report)
     return p

@@ -1,0 +1,7 @@
+"""``curnlp incidents``: the parser still lives in :mod:`curnlp.analytics.incidents` (to be moved here)."""
+from __future__ import annotations
+
+
+def register(subparsers):
+    from ..analytics.incidents import register as register_in_module
+    return register_in_module(subparsers)
