@@ -30,8 +30,10 @@ import _common  # noqa: E402
 from curnlp.corpus import load_corpus, parse_times, read_table  # noqa: E402
 from curnlp.metrics import threshold_for_accuracy  # noqa: E402
 from curnlp.models import RoutingClassifier  # noqa: E402
-from curnlp.training import (REVIEW_ACCURACY, Report, _cross_validate_prepared, _folds,  # noqa: E402
-                             _same_convention, _target_report, forward_splits, prepare)
+from curnlp.training import REVIEW_ACCURACY, Report, forward_splits, prepare  # noqa: E402
+from curnlp.training.cross_validation import _cross_validate_prepared, _folds  # noqa: E402
+from curnlp.training.report import _target_report  # noqa: E402
+from curnlp.training.train import _same_convention  # noqa: E402
 
 COLUMNS = dict(text="Текст Сообщения", topic="Тематика", group="Категория", agency="Ответственное лицо")
 

@@ -42,7 +42,7 @@ def main() -> None:
     from curnlp.language import is_russian
     from curnlp.normalize import normalize
     from curnlp.places.russia import detect_other_region, russia
-    from curnlp.router import words_of
+    from curnlp.pipeline import words_of
 
     router = curnlp.load(entities=False)
     for path in args.eval:

@@ -18,9 +18,8 @@ from .entities import Entity, extract_entities_many
 from .predictor import NotCompilable, Prediction, Predictor
 from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
-from .normalize import Normalized, normalize
-from .places import Location, MunicipalityMatch, OtherRegion, Place, Region, load_region, place_of
-from .language import is_russian
+from .pipeline import MAX_LENGTH, Pipeline, Read, check_config
+from .places import Location, OtherRegion, Place, Region, load_region
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
 
@@ -37,8 +36,6 @@ def _default_model() -> Path:
 DEFAULT_MODEL = _default_model()
 #: What a bundle can predict, in routing order.
 TARGETS = ("topic", "group", "agency")
-#: Default cap on the characters of one message; longer text is cut and flagged.
-MAX_LENGTH = 100_000
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
 #: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
@@ -128,18 +125,6 @@ def _check(text: object, index: int | None = None) -> str:
     raise InvalidInput(f"expected a message as str{where}, got {describe(text)}{hint}")
 
 
-@dataclass(slots=True)
-class _Read:
-    """What routing needs of one message once the per-message stages have read it."""
-
-    truncated: bool
-    readable: bool = False  # it has a word (else: no_words)
-    russian: bool = False  # it reads as Russian (else: not_russian); only these are classified
-    place: Place | None = None
-    record: MessageRecord | None = None  # the classifier's input (Russian messages)
-    doc: Normalized | None = None  # for the entity stage only
-
-
 class Router:
     """Routes messages with one loaded model bundle; create it once and share it.
 
@@ -164,13 +149,14 @@ class Router:
 
     def __init__(self, classifier: Any, manifest: Mapping[str, Any], *, region: Region | str | None = None,
                  entities: bool = True, max_length: int = MAX_LENGTH, path: Path | None = None) -> None:
-        if max_length < 1:
-            raise ValueError(f"max_length must be positive, got {max_length}")
         self._classifier = None if isinstance(classifier, Predictor) else classifier
         #: what routes: the compiled predictor (numpy only), else the classifier itself
         self.model = classifier if isinstance(classifier, Predictor) else _compiled(classifier)
         self.manifest = dict(manifest)
+        check_config(self.manifest.get("pipeline"))
         self.region = region_of(region, self.manifest)
+        #: the per-message stages (:mod:`curnlp.pipeline`), the same that built the training records
+        self.pipeline = Pipeline(self.region, max_length)
         self.entities = entities
         self.max_length = max_length
         self.path = path
@@ -369,26 +355,13 @@ class Router:
         return results
 
     # -- the stages -----------------------------------------------------------------
-    def _read(self, text: str) -> _Read:
-        """One message through the per-message stages: normalize, words and language,
-        place, the classifier's record. The normalized text is kept only for the entity
-        stage (NER runs on whole batches); else it is dropped here, so its tokens die
-        young (fewer objects for the garbage collector to walk)."""
-        truncated = len(text) > self.max_length
-        doc = normalize(text[: self.max_length] if truncated else text)
-        words = word_texts(doc)
-        if not words:
-            return _Read(truncated)
-        # no region pack: no gazetteer, so no locations, no municipality, no other region
-        place = place_of(doc, self.region) if self.region is not None else None
-        russian = is_russian(" ".join(words)) is not False
-        record = to_record(doc, place.municipality if place else None) if russian else None
-        return _Read(truncated, True, russian, place, record, doc if self.entities else None)
+    def _read(self, text: str) -> Read:
+        return self.pipeline.read(text, keep_doc=self.entities)
 
     def _route_batch(self, texts: Sequence[str], times: Sequence[float | None] | None = None) -> list[Routing]:
         return self._route_read([self._read(t) for t in texts], times)
 
-    def _route_read(self, reads: Sequence[_Read], times: Sequence[float | None] | None = None,
+    def _route_read(self, reads: Sequence[Read], times: Sequence[float | None] | None = None,
                     evidence: bool = True) -> list[Routing]:
         if not reads:
             return []
@@ -455,30 +428,6 @@ def _no_time(value: object) -> bool:
     """Whether a time value means "now": None, NaN or a blank string (an empty cell)."""
     return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str)
                                                                               and not value.strip())
-
-
-def word_texts(doc: Normalized) -> list[str]:
-    """The texts of a message's word tokens; empty when it has none (only emoji, digits,
-    punctuation or link / e-mail / phone placeholders): nothing to route."""
-    return [t.text for t in doc.tokens if t.kind == "word"]
-
-
-def words_of(doc: Normalized) -> str:
-    """The words of a message joined by spaces (what the language detector reads)."""
-    return " ".join(word_texts(doc))
-
-
-def to_record(doc: Normalized, place: MunicipalityMatch | None) -> MessageRecord:
-    """What the classifier sees of a message: lemmas, clean text and municipality.
-
-    A municipality resolved with low confidence (a street alone, guessed to be in the
-    regional capital) is passed as a separate value (``"Курск?"``) so the model can
-    weigh the guess apart from a sure match.
-    """
-    municipality = None
-    if place is not None:
-        municipality = place.name if place.confidence >= 0.5 else place.name + "?"
-    return MessageRecord.from_normalized(doc, municipality)
 
 
 def _compiled(classifier: Any) -> Any:

@@ -12,7 +12,7 @@ from curnlp.features import MessageVectorizer
 from curnlp.models import RoutingClassifier
 from curnlp.normalize import normalize
 from curnlp.predictor import NotCompilable, Predictor
-from curnlp.router import to_record
+from curnlp.pipeline import to_record
 
 # messy, realistic messages: markup, caps, typos, a long one, one without a known word
 MESSAGES = [

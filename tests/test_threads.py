@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 import curnlp
 from curnlp import entities, morph, normalize as normalize_mod
 from curnlp.places import locations as locations_mod, packs as regions
-from curnlp import router as router_mod
+from curnlp import pipeline as pipeline_mod, router as router_mod
 
 THREADS = 8
 TIMEOUT_S = 120
@@ -160,7 +160,7 @@ def test_one_pass_classification_equals_predict_and_explain():
     router = curnlp.load(entities=False)
     clf = router.classifier
     for text in make_messages(200, seed=3):
-        record = router_mod.to_record(normalize_mod.normalize(text), None)
+        record = pipeline_mod.to_record(normalize_mod.normalize(text), None)
         preds, evidence = clf.predict_explained([record], k=router_mod.EVIDENCE_WORDS)[0]
         assert preds == clf.predict([record])[0]
         for target in ("agency", "topic"):

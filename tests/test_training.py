@@ -171,7 +171,8 @@ def test_cross_validate_grouped_report(data):
 
 
 def test_folds_keep_identical_texts_together(data):
-    from curnlp.training import _folds, prepare
+    from curnlp.training import prepare
+    from curnlp.training.cross_validation import _folds
     texts = data[TEXT].tolist() + [t.upper() + "  " for t in data[TEXT]]
     prepared = prepare(texts)
     assert len(set(prepared.groups)) < len(data)  # upper-cased, spaced copies share a group

@@ -1,0 +1,366 @@
+"""Held-out predictions and their figures: :class:`TargetReport` per target and the
+:class:`Report` that :func:`~curnlp.training.evaluate` and :func:`~curnlp.training.cross_validate`
+return (summary, per-class table, confused pairs, calibration, plots, HTML)."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+from ..metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
+
+#: Accuracy the routed (not flagged) messages must reach when the review threshold is chosen.
+REVIEW_ACCURACY = 0.85
+
+@dataclass
+class TargetReport:
+    """Held-out predictions of one target and their metrics (rows with a true label only)."""
+
+    target: str
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    confidence: np.ndarray
+    municipality: np.ndarray
+    #: the message texts (for error analysis), when known
+    text: np.ndarray | None = None
+    #: whether the true label is among the three most probable, when known
+    top3: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.y_true)
+
+    @property
+    def correct(self) -> np.ndarray:
+        return self.y_true == self.y_pred
+
+    def metrics(self) -> dict[str, float]:
+        """accuracy, weighted/macro F1, ECE, accuracy at 80% coverage, and the threshold
+        giving 85% accuracy on routed messages with its coverage."""
+        if self.n == 0:
+            return {"n": 0}
+        threshold, coverage = threshold_for_accuracy(self.confidence, self.correct, REVIEW_ACCURACY)
+        top3 = {} if self.top3 is None else {"top3_accuracy": float(np.mean(self.top3))}
+        return {
+            "n": int(self.n),
+            "accuracy": float(self.correct.mean()),
+            **top3,
+            "weighted_f1": float(f1_score(self.y_true, self.y_pred, average="weighted", zero_division=0)),
+            "macro_f1": float(f1_score(self.y_true, self.y_pred, average="macro", zero_division=0)),
+            "ece": expected_calibration_error(self.confidence, self.correct),
+            "accuracy_at_80_coverage": accuracy_at_coverage(self.confidence, self.correct, 0.8),
+            "threshold_for_85_accuracy": threshold,
+            "coverage_at_85_accuracy": coverage,
+        }
+
+    def per_class(self) -> pd.DataFrame:
+        labels = sorted(set(self.y_true) | set(self.y_pred))
+        p, r, f, s = precision_recall_fscore_support(self.y_true, self.y_pred, labels=labels, zero_division=0)
+        return (pd.DataFrame({"target": self.target, "label": labels, "precision": p, "recall": r, "f1": f,
+                              "support": s}).sort_values("support", ascending=False, kind="stable")
+                .reset_index(drop=True))
+
+    def confused_pairs(self, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most frequent (true, predicted) mistakes with their count and the
+        share of the true class's messages they take."""
+        wrong = ~self.correct
+        pairs = pd.DataFrame({"true": self.y_true[wrong], "predicted": self.y_pred[wrong]})
+        if pairs.empty:
+            return pd.DataFrame({"true": [], "predicted": [], "count": [], "share_of_true": []})
+        out = pairs.value_counts().rename("count").reset_index().head(k)
+        support = pd.Series(self.y_true).value_counts()
+        out["share_of_true"] = out["count"] / out["true"].map(support).to_numpy()
+        return out
+
+    def errors(self, k: int = 20) -> pd.DataFrame:
+        """The ``k`` most confident mistakes: text (when known), true and predicted label,
+        confidence and municipality."""
+        wrong = np.flatnonzero(~self.correct)
+        wrong = wrong[np.argsort(-self.confidence[wrong], kind="stable")][:k]
+        out = pd.DataFrame({"true": self.y_true[wrong], "predicted": self.y_pred[wrong],
+                            "confidence": self.confidence[wrong], "municipality": self.municipality[wrong]})
+        if self.text is not None:
+            out.insert(0, "text", self.text[wrong])
+        return out
+
+    def calibration(self, bins: int = 10) -> pd.DataFrame:
+        """Reliability table: per equal-width confidence bin, the messages, their mean
+        confidence and their accuracy (a calibrated model has accuracy ≈ confidence)."""
+        edges = np.linspace(0, 1, bins + 1)
+        which = np.minimum((self.confidence * bins).astype(int), bins - 1)
+        rows = []
+        for b in range(bins):
+            mask = which == b
+            rows.append({"bin": f"{edges[b]:.1f}–{edges[b + 1]:.1f}", "low": edges[b], "high": edges[b + 1],
+                         "count": int(mask.sum()),
+                         "confidence": float(self.confidence[mask].mean()) if mask.any() else np.nan,
+                         "accuracy": float(self.correct[mask].mean()) if mask.any() else np.nan})
+        return pd.DataFrame(rows)
+
+
+@dataclass
+class Report:
+    """What :func:`evaluate` and :func:`cross_validate` return.
+
+    ``targets`` maps each evaluated target to its :class:`TargetReport` (held-out labels,
+    predictions, confidences and municipalities); ``info`` holds facts of the run (kind,
+    folds, rows, seconds). ``str(report)`` prints the summary; in Jupyter the report shows
+    as a table.
+
+    Examples
+    --------
+    >>> report = cross_validate(df, text="text", group="group", agency="agency")  # doctest: +SKIP
+    >>> print(report)                            # accuracy, F1, ECE, coverage per target
+    >>> report.to_frame()                        # per-class precision / recall / F1 / support
+    >>> report.confused_pairs("agency")          # the most frequent mistakes
+    >>> report.plot_calibration()                # reliability diagram
+    >>> report.to_html("report.html")            # everything in one self-contained page
+    """
+
+    targets: dict[str, TargetReport]
+    info: dict[str, Any] = field(default_factory=dict)
+    #: with a time column: share of each frequent label (agency, else group/topic) per time block
+    shares: pd.DataFrame | None = None
+    #: with a time column and a trained model: the periods of stable labelling it found
+    periods: list[dict[str, Any]] | None = None
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """``{target: metrics}`` (see :meth:`TargetReport.metrics`)."""
+        return {t: r.metrics() for t, r in self.targets.items()}
+
+    def summary_frame(self) -> pd.DataFrame:
+        """:meth:`summary` as a table: one row per target."""
+        return pd.DataFrame(self.summary()).T.rename_axis("target")
+
+    def metric(self, name: str, target: str = "agency") -> float:
+        """One figure, e.g. ``report.metric("accuracy", "group")``."""
+        return self._target(target).metrics()[name]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-class precision, recall, F1 and support for every target."""
+        return pd.concat([r.per_class() for r in self.targets.values()], ignore_index=True)
+
+    def _target(self, target: str | None) -> TargetReport:
+        if target is None:
+            target = next(t for t in ("agency", "group", "topic") if t in self.targets)
+        if target not in self.targets:
+            raise KeyError(f"no {target!r} in this report; it has {list(self.targets)}")
+        return self.targets[target]
+
+    def confused_pairs(self, target: str | None = None, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most frequent (true, predicted) mistakes of ``target`` (default: the agency,
+        else the last target present)."""
+        return self._target(target).confused_pairs(k)
+
+    def errors(self, target: str | None = None, k: int = 20) -> pd.DataFrame:
+        """The ``k`` most confident mistakes of ``target`` (see :meth:`TargetReport.errors`)."""
+        return self._target(target).errors(k)
+
+    def calibration(self, target: str | None = None, bins: int = 10) -> pd.DataFrame:
+        """Reliability table of ``target`` (see :meth:`TargetReport.calibration`)."""
+        return self._target(target).calibration(bins)
+
+    def by_municipality(self, target: str | None = None) -> pd.DataFrame:
+        """Accuracy, count and mean confidence of ``target`` per resolved municipality
+        (``(не определено)`` = none resolved, always the case without a region pack)."""
+        r = self._target(target)
+        frame = pd.DataFrame({"municipality": pd.Series(r.municipality, dtype=object).fillna("(не определено)"),
+                              "correct": r.correct, "confidence": r.confidence})
+        out = frame.groupby("municipality").agg(count=("correct", "size"), accuracy=("correct", "mean"),
+                                                confidence=("confidence", "mean"))
+        return out.sort_values("count", ascending=False, kind="stable")
+
+    def coverage(self, target: str | None = None) -> pd.DataFrame:
+        """The accuracy–coverage curve: routing only messages with confidence ≥ threshold."""
+        r = self._target(target)
+        cov, acc, thr = coverage_curve(r.confidence, r.correct)
+        return pd.DataFrame({"coverage": cov, "accuracy": acc, "threshold": thr})
+
+    def __str__(self) -> str:
+        rows = []
+        for t, m in self.summary().items():
+            if m.get("n"):
+                rows.append(f"{t:7} n={m['n']:5d}  acc {m['accuracy']:.3f}  wF1 {m['weighted_f1']:.3f}  "
+                            f"mF1 {m['macro_f1']:.3f}  ECE {m['ece']:.3f}  acc@80%cov "
+                            f"{m['accuracy_at_80_coverage']:.3f}  thr@85% {m['threshold_for_85_accuracy']:.2f} "
+                            f"(cov {m['coverage_at_85_accuracy']:.2f})")
+        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
+            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
+                        "were in the training data: the figures are not held-out")
+        return "\n".join(rows)
+
+    def _repr_html_(self) -> str:
+        return (f"<p>{html.escape(_describe_info(self.info))}</p>"
+                + self.summary_frame().to_html(float_format="%.3f"))
+
+    # -- plots (matplotlib figures built without pyplot: no global state, any backend) --
+    def plot_confusion(self, target: str | None = None, top: int = 12, ax=None):
+        """Confusion matrix of the ``top`` most frequent true classes (rows normalized);
+        predictions outside them fall in the last column. Returns the Figure."""
+        r = self._target(target)
+        labels = list(pd.Series(r.y_true).value_counts().index[:top])
+        index = {label: i for i, label in enumerate(labels)}
+        m = np.zeros((len(labels), len(labels) + 1))
+        for t, p in zip(r.y_true, r.y_pred):
+            if t in index:
+                m[index[t], index.get(p, len(labels))] += 1
+        m = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+        fig, ax = _axes(ax, (9, 7.5))
+        image = ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                if m[i, j] >= 0.05:
+                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                            color="white" if m[i, j] > 0.6 else "black")
+        short = [_short(label) for label in labels]
+        ax.set_xticks(range(len(labels) + 1), short + ["(прочие)"], rotation=75, ha="right", fontsize=7)
+        ax.set_yticks(range(len(labels)), short, fontsize=7)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"{r.target}: confusion of the {len(labels)} most frequent classes (row-normalized)")
+        fig.colorbar(image, ax=ax, fraction=0.04)
+        fig.tight_layout()
+        return fig
+
+    def plot_coverage(self, target: str | None = None, ax=None):
+        """Accuracy against coverage for each target (or one), with the 85% line. Returns the Figure."""
+        fig, ax = _axes(ax, (6.5, 4.5))
+        for t in [self._target(target).target] if target else list(self.targets):
+            curve = self.coverage(t)
+            ax.plot(curve["coverage"], curve["accuracy"], label=t)
+        ax.axhline(REVIEW_ACCURACY, color="grey", lw=0.8, ls="--")
+        ax.set_xlabel("coverage (share of messages routed automatically)")
+        ax.set_ylabel("accuracy of routed messages")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.01)
+        ax.legend()
+        ax.set_title("accuracy–coverage")
+        fig.tight_layout()
+        return fig
+
+    def plot_shares(self, ax=None):
+        """Stacked shares of the most frequent agencies (or groups/topics) over time, in
+        equal blocks of messages: conventions (an umbrella agency replacing committees for
+        a while) show as bands that come and go. Needs a time column. Returns the Figure."""
+        if self.shares is None:
+            raise ValueError("this report has no time column: pass time=COLUMN to cross_validate/train")
+        fig, ax = _axes(ax, (10, 5))
+        x = np.arange(len(self.shares))
+        bottom = np.zeros(len(x))
+        for label in self.shares.columns:
+            values = self.shares[label].to_numpy()
+            ax.bar(x, values, bottom=bottom, width=0.9, label=_short(str(label), 45))
+            bottom += values
+        ax.set_xticks(x, list(self.shares.index), rotation=75, ha="right", fontsize=7)
+        ax.set_ylabel("share of messages")
+        ax.set_ylim(0, 1)
+        ax.set_title("label shares over time (equal blocks of messages)")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        fig.tight_layout()
+        return fig
+
+    def plot_calibration(self, target: str | None = None, bins: int = 10, ax=None):
+        """Reliability diagram: accuracy against mean confidence per confidence bin for each
+        target (or one); the diagonal is perfect calibration, the legend gives the ECE and
+        the marker area the number of messages in the bin. Returns the Figure."""
+        fig, ax = _axes(ax, (5.5, 5))
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
+        for t in [self._target(target).target] if target else list(self.targets):
+            r = self.targets[t]
+            table = r.calibration(bins).dropna()
+            ece = expected_calibration_error(r.confidence, r.correct)
+            ax.plot(table["confidence"], table["accuracy"], marker="o", ms=3, label=f"{t} (ECE {ece:.3f})")
+            ax.scatter(table["confidence"], table["accuracy"], s=300 * table["count"] / max(r.n, 1), alpha=0.3)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("mean confidence in bin")
+        ax.set_ylabel("accuracy in bin")
+        ax.set_title("calibration (reliability diagram)")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def to_html(self, path: str | os.PathLike[str]) -> str:
+        """Write a self-contained HTML report: the summary, the accuracy–coverage and
+        calibration charts, per target a confusion matrix, the most-confused pairs, the
+        per-class table and the accuracy per municipality (PNG charts inline as base64).
+        Returns the path."""
+        parts = ["<h1>curnlp evaluation</h1>", f"<p>{html.escape(_describe_info(self.info))}</p>",
+                 "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
+                 _png(self.plot_coverage()), _png(self.plot_calibration())]
+        if self.shares is not None:
+            parts += ["<h2>labels over time</h2>", _png(self.plot_shares())]
+        if self.periods:
+            parts.append("<h3>periods of stable labelling</h3>" + pd.DataFrame(
+                [{"start": p["start"], "end": p["end"], "rows": p["rows"],
+                  "labels that differ": "; ".join(f"{k} {v:.0%}" for k, v in p["labels"].items())}
+                 for p in self.periods]).to_html(index=False))
+        if self.info.get("training_overlap_rows"):  # curnlp.overlap: not held-out figures
+            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[-1])}</strong></p>")
+        for t, r in self.targets.items():
+            parts.append(f"<h2>{html.escape(t)}</h2>")
+            parts.append(_png(self.plot_confusion(t)))
+            parts.append(f"<h3>{html.escape(t)}: most confused pairs</h3>"
+                         + r.confused_pairs().to_html(index=False, float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: calibration</h3>"
+                         + r.calibration().drop(columns=["low", "high"]).to_html(index=False, float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: per municipality</h3>"
+                         + self.by_municipality(t).to_html(float_format="%.3f"))
+            parts.append(f"<h3>{html.escape(t)}: per class</h3>"
+                         + r.per_class().to_html(index=False, float_format="%.3f"))
+        page = ("<!doctype html><html><head><meta charset='utf-8'><title>curnlp report</title>"
+                "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
+                "td,th{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style></head><body>"
+                + "\n".join(parts) + "</body></html>")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        return str(path)
+
+
+def _describe_info(info: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in info.items())
+
+
+def _axes(ax, figsize):
+    """(figure, axes): the given axes' figure, or a new pyplot-free Figure."""
+    if ax is not None:
+        return ax.figure, ax
+    import sys
+    from matplotlib.figure import Figure
+    if "ipykernel" in sys.modules:  # let Jupyter's inline backend register its Figure display
+        try:
+            import matplotlib.pyplot  # noqa: F401
+        except Exception:  # pragma: no cover - display only
+            pass
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def _png(fig, dpi: int = 90) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _short(label: str, width: int = 40) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _target_report(target: str, truth: Sequence[str | None], pred: Sequence[str], conf: Sequence[float],
+                   munis: Sequence[str | None], texts: Sequence[str] | None = None,
+                   top3: Sequence[bool] | None = None) -> TargetReport:
+    has = np.array([t is not None for t in truth], dtype=bool)
+    return TargetReport(target, np.asarray(truth, dtype=object)[has].astype(str),
+                        np.asarray(pred, dtype=object)[has].astype(str), np.asarray(conf, dtype=float)[has],
+                        np.asarray(munis, dtype=object)[has],
+                        None if texts is None else np.asarray(texts, dtype=object)[has],
+                        None if top3 is None else np.asarray(top3, dtype=bool)[has])
+
+
