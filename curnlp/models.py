@@ -36,6 +36,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
+from .layout import AgencyLayout
 from .predictor import Prediction, decide, group_proba, predictions, recalibrated, top_contributions
 from .predictor import apply_top1 as _apply_top1, logit as _logit, softmax as _softmax
 from .features import (MessageRecord, MessageVectorizer, MunicipalityEncoder, Period, as_records, detect_periods,
@@ -338,6 +339,8 @@ class RoutingClassifier(BaseEstimator):
             self.heads_["agency"] = self._head().fit(A[r], y["agency"][r].astype(str), self.cv, groups[r], extra,
                                                      None if weight is None else weight[r])
             self.agency_feature_names_ = self._agency_feature_names()
+            if A.shape[1] != self._agency_layout().width():  # the layout predictors compile from
+                raise RuntimeError(f"agency features: {A.shape[1]} columns, layout {self._agency_layout().width()}")
         self.classes_ = {t: self._classes(t) for t in self.targets_}
         self.recalibration_ = {}
         for head in self.heads_.values():
@@ -489,16 +492,25 @@ class RoutingClassifier(BaseEstimator):
             blocks.append(sparse.csr_matrix((vals, (rows, cols)), shape=(X.shape[0], M.shape[1] * k)))
         return sparse.hstack(blocks, format="csr")
 
+    def _agency_layout(self) -> AgencyLayout:
+        """The agency features' blocks (:mod:`curnlp.layout`, shared with the compiled predictor)."""
+        return AgencyLayout(text=len(self.text_feature_names_),
+                            municipalities=len(self.municipality_.get_feature_names_out()),
+                            municipality_block=bool(self.municipality_weight), stacked=len(self._stack_names()),
+                            periods=len(self.periods_) if self._periodic() else 0, period_text=bool(self.period_text))
+
+    def _stack_names(self) -> list[str]:
+        target = getattr(self, "stack_target_", None)
+        return [] if target is None else [str(c) for c in self._classes(target)]
+
+    def _layout_names(self) -> dict[str, Any]:
+        return {"text_names": self.text_feature_names_, "municipality_names": self.municipality_.get_feature_names_out(),
+                "stack_target": self.stack_target_, "stack_names": self._stack_names()}
+
     def _agency_feature_names(self):
-        names = list(self.text_feature_names_)
-        munis = list(self.municipality_.get_feature_names_out())
-        if self.municipality_weight:
-            names += ["m:" + m for m in munis]
-        if self.stack_target_ is not None:
-            cls = self._classes(self.stack_target_) if self.stack_target_ == "group" else self.heads_["topic"].classes_
-            names += [f"p:{self.stack_target_}={c}" for c in cls]
-            names += [f"x:{m}&{self.stack_target_}={c}" for m in munis for c in cls]
-        return np.array(names, dtype=object)
+        """Names of the agency columns before the period slots (see :meth:`_feature_name`)."""
+        layout, names = self._agency_layout(), self._layout_names()
+        return np.array([layout.name(i, **names) for i in range(layout.offsets()[3])], dtype=object)
 
     # -------------------------------------------------------------- predict
     def predict_proba(self, records, times=None) -> dict[str, np.ndarray]:
@@ -585,12 +597,7 @@ class RoutingClassifier(BaseEstimator):
         """Feature ``i``'s name; the per-period copies are named ``t<period>:<name>``."""
         if i < len(names):
             return str(names[i])
-        i -= len(names)
-        base = (["bias"] + list(self.municipality_.get_feature_names_out())
-                + ([f"p:{c}" for c in self._classes(self.stack_target_)] if self.stack_target_ else []))
-        if self.period_text:
-            base = list(self.text_feature_names_) + base
-        return f"t{i // len(base)}:{base[i % len(base)]}"
+        return self._agency_layout().name(i, **self._layout_names())
 
     def predict_labels(self, records, times=None) -> dict[str, np.ndarray]:
         """Vectorized labels and confidences: ``{target: labels}`` and ``{target+'_confidence': conf}``."""

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import InvalidInput
+from .layout import AgencyLayout
 from .records import MessageRecord, Period, as_records, char_doc, lemma_doc, period_of
 
 __all__ = ["Prediction", "Predictor", "NotCompilable", "compile_bundle"]
@@ -438,53 +439,32 @@ class Predictor:
     def __repr__(self) -> str:
         return f"Predictor(targets={self.targets_}, periods={len(self.periods_) if self.periods_ else 0})"
 
-    # -- agency feature layout (mirrors RoutingClassifier._agency_features) --------------
+    # -- agency feature layout (curnlp.layout, shared with RoutingClassifier) -------------
+    def _layout(self) -> AgencyLayout:
+        cached = self.__dict__.get("_layout_cache")
+        if cached is None:
+            cached = self.__dict__["_layout_cache"] = AgencyLayout(
+                text=self.text.width, municipalities=len(self.municipalities),
+                municipality_block=bool(self.municipality_weight),
+                stacked=len(self.stack_names) if self.stack_target else 0,
+                periods=len(self.periods_) if self.period_weight and self.periods_ else 0,
+                period_text=self.period_text)
+        return cached
+
     def _agency_offsets(self) -> tuple[int, int, int, int]:
         """Columns where the municipality, the stacked probabilities, the interactions
         and the period slots start."""
-        cached = self.__dict__.get("_offsets")
-        if cached is None:
-            cached = self.__dict__["_offsets"] = self._compute_offsets()
-        return cached
-
-    def _compute_offsets(self) -> tuple[int, int, int, int]:
-        nm, k = len(self.municipalities), len(self.stack_names)
-        muni = self.text.width
-        stack = muni + (nm if self.municipality_weight else 0)
-        inter = stack + (k if self.stack_target else 0)
-        periods = inter + (nm * k if self.stack_target else 0)
-        return muni, stack, inter, periods
+        return self._layout().offsets()
 
     def _period_slot(self) -> int:
-        return ((self.text.width if self.period_text else 0) + 1 + len(self.municipalities)
-                + (len(self.stack_names) if self.stack_target else 0))
+        return self._layout().period_slot()
 
     def _agency_width(self) -> int:
-        return self._agency_offsets()[3] + (self._period_slot() * len(self.periods_) if self.period_weight else 0)
+        return self._layout().width()
 
     def _agency_name(self, i: int) -> str:
         """Feature ``i``'s name, as :meth:`RoutingClassifier._feature_name` gives it."""
-        muni_at, stack_at, inter_at, periods_at = self._agency_offsets()
-        k, target = len(self.stack_names), self.stack_target
-        if i < muni_at:
-            return self.text_names[i]
-        if i < stack_at:
-            return "m:" + self.municipality_names[i - muni_at]
-        if i < inter_at:
-            return f"p:{target}={self.stack_names[i - stack_at]}"
-        if i < periods_at:
-            m, c = divmod(i - inter_at, k)
-            return f"x:{self.municipality_names[m]}&{target}={self.stack_names[c]}"
-        period, j = divmod(i - periods_at, self._period_slot())
-        if self.period_text:
-            if j < self.text.width:
-                return f"t{period}:{self.text_names[j]}"
-            j -= self.text.width
-        base = self.__dict__.get("_period_names")
-        if base is None:
-            base = self.__dict__["_period_names"] = ["bias", *self.municipality_names,
-                                                     *(f"p:{c}" for c in self.stack_names)]
-        return f"t{period}:{base[j]}"
+        return self._layout().name(i, self.text_names, self.municipality_names, self.stack_target, self.stack_names)
 
     # -- prediction ---------------------------------------------------------------------
     def period_index(self, times, n: int) -> np.ndarray | None:
