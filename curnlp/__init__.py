@@ -7,8 +7,9 @@ nothing heavy: analyzers, NER models and the default bundle are built on first u
 shared by the whole process.
 
 >>> import curnlp
->>> curnlp.route("На ул. Ленина в Курске огромная яма").agency.label  # doctest: +SKIP
-'Комитет дорожного хозяйства города Курска'
+>>> r = curnlp.route("На ул. Ленина в Курске огромная яма")
+>>> r.agency.label, r.municipality
+('Комитет дорожного хозяйства города Курска', 'Курск')
 """
 from __future__ import annotations
 

@@ -186,9 +186,12 @@ def load_corpus(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
 
     Examples
     --------
-    >>> corpus = load_corpus("export.xlsx", text="Текст обращения", group="Категория",
-    ...                      agency="Муниципалитет")                     # doctest: +SKIP
-    >>> corpus.problems                                                  # doctest: +SKIP
+    >>> from curnlp.sample import sample_archive
+    >>> df = sample_archive(40)
+    >>> df.loc[3, "Исполнитель"] = None
+    >>> corpus = load_corpus(df, text="Текст обращения", group="Категория", agency="Исполнитель")
+    >>> len(corpus), sorted(corpus.labels)
+    (40, ['agency', 'group'])
     """
     if rare not in ("other", "keep", "error"):
         raise CorpusError(f"rare must be 'other', 'keep' or 'error', not {rare!r}")

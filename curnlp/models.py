@@ -20,8 +20,14 @@ message records (see :mod:`curnlp.features`):
   lemmatized, as one extra weighted training row per class: prior knowledge that costs
   nothing at prediction time and helps rare classes.
 
->>> clf = RoutingClassifier().fit(records, topic=topics, agency=agencies)  # doctest: +SKIP
->>> clf.predict(records[:1])[0]["agency"].label                              # doctest: +SKIP
+>>> from curnlp.normalize import normalize
+>>> from curnlp.pipeline import to_record
+>>> from curnlp.sample import messages
+>>> rows = messages(64)
+>>> records = [to_record(normalize(text), None) for text, *_ in rows]
+>>> clf = RoutingClassifier().fit(records, topic=[r[1] for r in rows], agency=[r[3] for r in rows])
+>>> clf.predict(records[:1])[0]["agency"].label
+'Комитет дорожного хозяйства города Курска'
 """
 from __future__ import annotations
 
@@ -237,9 +243,15 @@ class RoutingClassifier(BaseEstimator):
 
     Examples
     --------
-    >>> clf = RoutingClassifier().fit(records, topic=t, group=g, agency=a)   # doctest: +SKIP
-    >>> p = clf.predict(records)[0]                                        # doctest: +SKIP
-    >>> p["topic"].label, p["topic"].confidence, p["group"].label         # doctest: +SKIP
+    >>> from curnlp.normalize import normalize
+    >>> from curnlp.sample import messages
+    >>> rows = messages(64)
+    >>> records = [{"lemmas": normalize(text).lemmas, "municipality": None} for text, *_ in rows]
+    >>> t, g, a = ([r[i] for r in rows] for i in (1, 2, 3))
+    >>> clf = RoutingClassifier().fit(records, topic=t, group=g, agency=a)
+    >>> p = clf.predict(records)[4]
+    >>> p["topic"].label, p["group"].label
+    ('Уличное освещение', 'ЖКХ')
     """
 
     def __init__(self, vectorizer=None, C=0.5, class_weight=None, group_mix=0.3,

@@ -13,8 +13,17 @@ The predictor computes exactly what :meth:`RoutingClassifier.predict_explained` 
 two on the corpus. Bundles whose vectorizer it cannot mirror (a custom transformer, a
 tokenizer function) have no predictor and are served by the classifier itself.
 
->>> predictor = Predictor.from_classifier(classifier)           # doctest: +SKIP
->>> predictor.predict([record])[0]["agency"].label               # doctest: +SKIP
+>>> from curnlp.models import RoutingClassifier
+>>> from curnlp.normalize import normalize
+>>> from curnlp.pipeline import to_record
+>>> from curnlp.sample import messages
+>>> rows = messages(64)
+>>> records = [to_record(normalize(text), None) for text, *_ in rows]
+>>> classifier = RoutingClassifier().fit(records, agency=[r[3] for r in rows])
+>>> predictor = Predictor.from_classifier(classifier)
+>>> record = to_record(normalize("Не вывозят мусор, баки переполнены"), None)
+>>> predictor.predict([record])[0]["agency"].label == classifier.predict([record])[0]["agency"].label
+True
 """
 from __future__ import annotations
 

@@ -15,45 +15,12 @@ import pandas as pd
 import pytest
 
 from curnlp.io import sniff_delimiter
+# messages written for these tests: (template, topic, group, agency)
+from curnlp.sample import BUS, HEAT, LIGHT, ROADS, STREETS, TEMPLATES, WASTE, messages  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 
-# --- messages written for these tests: (template, topic, group, agency) ------------------
-ROADS = ("Комитет дорожного хозяйства города Курска", "Дороги")
-LIGHT = ("Комитет ЖКХ города Курска", "ЖКХ")
-WASTE = ("Региональный оператор по обращению с ТКО", "Экология")
-HEAT = ("Управляющая компания", "ЖКХ")
-BUS = ("Комитет транспорта Курской области", "Транспорт")
-TEMPLATES = [
-    ("Огромная яма на дороге по {street}, машины ломают подвеску", "Ямы на дорогах", ROADS),
-    ("<p>На {street}&nbsp;разбит асфальт, ямы по колено!!!</p>", "Ямы на дорогах", ROADS),
-    ("ЯМЫ НА ДОРОГЕ {street} УЖЕ ГОД НИКТО НЕ РЕМОНТИРУЕТ", "Ямы на дорогах", ROADS),
-    ("'Дорогу на {street} размыло, ямы и лужи, пройти невозможно 😡", "Ямы на дорогах", ROADS),
-    ("Не горят фонари на {street}, вечером темно и страшно", "Уличное освещение", LIGHT),
-    ("[club123|Администрация Курска], когда включат освещение на {street}? фанари не работают", "Уличное освещение", LIGHT),
-    ("Уличное освещение не работает у дома на {street}<br>Дети ходят в темноте", "Уличное освещение", LIGHT),
-    ("Не вывозят мусор с контейнерной площадки на {street}, баки переполнены 🤢", "Вывоз мусора", WASTE),
-    ("мусор не вывозят уже неделю {street} контейнеры полные вонь", "Вывоз мусора", WASTE),
-    ("<div>Свалка мусора возле площадки на {street}, региональный оператор не вывозит</div>", "Вывоз мусора", WASTE),
-    ("В квартире холодные батареи, отопление не работает, {street}", "Отопление", HEAT),
-    ("Нет отопления в доме на {street}, в квартире +14, дети болеют!", "Отопление", HEAT),
-    ("ХОЛОДНО В КВАРТИРЕ, БАТАРЕИ ЧУТЬ ТЕПЛЫЕ, {street}", "Отопление", HEAT),
-    ("Автобус 41 не ходит по расписанию, на остановке на {street} ждем по часу", "Общественный транспорт", BUS),
-    ("маршрутка не пришла, водитель автобуса хамит, остановка {street}", "Общественный транспорт", BUS),
-    ("Отменили автобусный рейс, как добираться до работы с {street}?", "Общественный транспорт", BUS),
-]
-STREETS = ["ул. Ленина, д. 5", "улице Союзной 71б", "пр-т Победы 14", "ул. Карла Маркса", "ул союзная 27а",
-           "ул. Школьной в Железногорске", "пр. Дружбы в Курчатове", "ул. Мира с. Верхнее Гуторово"]
 BAD_TEXTS = ["", "   ", "!!! ??? ...", "😡😡😡"]
-
-
-def messages(n: int, *, start: int = 0) -> list[tuple[str, str, str, str]]:
-    """``n`` generated (text, topic, group, agency) rows, deterministic."""
-    out = []
-    for i in range(start, start + n):
-        template, topic, (agency, group) = TEMPLATES[i % len(TEMPLATES)]
-        out.append((template.format(street=STREETS[(i // len(TEMPLATES)) % len(STREETS)]), topic, group, agency))
-    return out
 
 
 def archive_rows(n: int) -> list[dict]:

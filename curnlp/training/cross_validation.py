@@ -169,11 +169,14 @@ def cross_validate(data: pd.DataFrame | str | os.PathLike[str], *, text: str | N
 
     Examples
     --------
-    >>> report = cross_validate("appeals.csv", text="Текст Сообщения", topic="Тематика",
-    ...                         group="Категория", agency="Ответственное лицо",
-    ...                         region="kursk")                           # doctest: +SKIP
-    >>> print(report)                                                    # doctest: +SKIP
-    >>> forward = cross_validate("appeals.csv", ..., time="id", scheme="forward")  # doctest: +SKIP
+    >>> from curnlp.sample import sample_archive
+    >>> df = sample_archive(96)
+    >>> report = cross_validate(df, text="Текст обращения", group="Категория", agency="Исполнитель", folds=3)
+    >>> sorted(report.targets), report.info["rows"]
+    (['agency', 'group'], 96)
+    >>> forward = cross_validate(df, text="Текст обращения", agency="Исполнитель", time="Дата", scheme="forward")
+    >>> forward.info["kind"], forward.info["rows"]
+    ('forward cross-validation', 38)
     """
     check_options(options)
     if folds is None:

@@ -116,12 +116,18 @@ class Report:
 
     Examples
     --------
-    >>> report = cross_validate(df, text="text", group="group", agency="agency")  # doctest: +SKIP
-    >>> print(report)                            # accuracy, F1, ECE, coverage per target
-    >>> report.to_frame()                        # per-class precision / recall / F1 / support
-    >>> report.confused_pairs("agency")          # the most frequent mistakes
-    >>> report.plot_calibration()                # reliability diagram
-    >>> report.to_html("report.html")            # everything in one self-contained page
+    >>> from curnlp.sample import sample_archive
+    >>> from curnlp.training import cross_validate
+    >>> report = cross_validate(sample_archive(64), text="Текст обращения", agency="Исполнитель", folds=2)
+    >>> report.metric("accuracy", "agency") > 0.8          # also str(report): every figure per target
+    True
+    >>> report.to_frame().columns.tolist()                # per-class table
+    ['target', 'label', 'precision', 'recall', 'f1', 'support']
+    >>> report.confused_pairs("agency").columns.tolist()  # the most frequent mistakes
+    ['true', 'predicted', 'count', 'share_of_true']
+    >>> fig = report.plot_calibration()                   # reliability diagram (a matplotlib Figure)
+
+    ``report.to_html("report.html")`` writes everything in one self-contained page.
     """
 
     targets: dict[str, TargetReport]

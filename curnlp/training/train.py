@@ -98,9 +98,15 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
 
     Examples
     --------
-    >>> router = train("export.xlsx", text="Текст обращения", group="Категория",
-    ...                agency="Муниципалитет", folds=5)                  # doctest: +SKIP
-    >>> router.save("models/belgorod")                                   # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from curnlp.sample import sample_archive
+    >>> router = train(sample_archive(), text="Текст обращения", topic="Тематика", group="Категория",
+    ...                agency="Исполнитель", region="kursk")
+    >>> router.route("Не горят фонари на ул. Ленина").agency.label
+    'Комитет ЖКХ города Курска'
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.path.basename(router.save(os.path.join(tmp, "bundle")))
+    'bundle'
     """
     from ..router import Router
     check_options(options)
