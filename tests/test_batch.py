@@ -363,7 +363,7 @@ def test_register_builds_the_subcommand():
     batch.register(parser.add_subparsers())
     args = parser.parse_args(["score", "in.csv", "-o", "out.csv", "--jobs", "2", "--no-entities", "--resume"])
     assert (args.jobs, args.no_entities, args.resume, args.max_chars) == (2, True, True, 100_000)
-    assert args.run is batch._cmd_score
+    assert args.func is batch._cmd_score
 
 
 # --- a broken record costs only itself; every physical line is accounted for ------------------
