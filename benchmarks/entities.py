@@ -1,4 +1,4 @@
-"""Entity extraction throughput and memory: curnlp.entities vs natasha's own NER.
+"""Entity extraction throughput and memory: curnlp.ner vs natasha's own NER.
 
 Every approach runs in its own fresh process pinned to one core (BLAS single-threaded)
 over every corpus message, twice (cold: first pass, empty caches; warm: second pass):
@@ -24,7 +24,7 @@ import _common  # noqa: E402
 
 
 def run_curnlp_single(path: str) -> dict:
-    from curnlp.entities import NER, extract_entities
+    from curnlp.ner import NER, extract_entities
     texts = _common.corpus_texts(path)
     base = _common.peak_rss_mb()
     t0 = time.perf_counter()
@@ -37,7 +37,7 @@ def run_curnlp_single(path: str) -> dict:
 
 
 def run_curnlp_normalized(path: str) -> dict:
-    from curnlp.entities import NER, extract_entities
+    from curnlp.ner import NER, extract_entities
     from curnlp.normalize import normalize
     texts = _common.corpus_texts(path)
     docs = [normalize(t) for t in texts]
@@ -48,7 +48,7 @@ def run_curnlp_normalized(path: str) -> dict:
 
 
 def run_curnlp_many(path: str) -> dict:
-    from curnlp.entities import NER, extract_entities_many
+    from curnlp.ner import NER, extract_entities_many
     texts = _common.corpus_texts(path)
     NER.shared()
     cold, warm, found = _common.rates(lambda ts: sum(map(len, extract_entities_many(ts))), texts)
@@ -80,15 +80,15 @@ def run_natasha(path: str) -> dict:
 
 def run_sweep(path: str) -> dict:
     """Batch limits on pre-normalized messages (NER + normal forms only), warm."""
-    from curnlp import entities
+    from curnlp.ner import extract_entities_many, tagger
     from curnlp.normalize import normalize
     texts = _common.corpus_texts(path)
     docs = [normalize(t) for t in texts]
-    entities.extract_entities_many(docs)  # warm caches
+    extract_entities_many(docs)  # warm caches
     out = {}
     for tokens, items in ((1, 1), (512, 64), (1024, 64), (4096, 64), (8192, 128), (16384, 256)):
-        entities._BATCH_TOKENS, entities._BATCH_ITEMS = tokens, items
-        best = min(_common.timed(lambda: entities.extract_entities_many(docs))[1] for _ in range(2))
+        tagger._BATCH_TOKENS, tagger._BATCH_ITEMS = tokens, items
+        best = min(_common.timed(lambda: extract_entities_many(docs))[1] for _ in range(2))
         out[f"{tokens}/{items}"] = len(docs) / best
     return out
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import bundle as _bundle
-from .entities import Entity, extract_entities_many
+from .ner import Entity, extract_entities_many
 from .predictor import NotCompilable, Prediction, Predictor
 from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
@@ -200,7 +200,7 @@ class Router:
         pymorphy3 analyzer, the NER model when ``entities`` is on, scikit-learn's code
         paths) by routing a built-in sample message; returns ``self``. Thread-safe and
         cheap to repeat (the shared objects are built once per process)."""
-        from .entities import NER
+        from .ner import NER
         from .morph import analyzer
 
         analyzer()

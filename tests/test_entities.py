@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from curnlp.entities import NER, Entity, extract_entities, extract_entities_many, normal_form
+from curnlp.ner import NER, Entity, extract_entities, extract_entities_many, normal_form
 from curnlp.errors import InvalidInput
 from curnlp.normalize import normalize
 
@@ -185,42 +185,9 @@ def test_street_names_keep_their_fixed_form():
     assert [(e.type, e.normal) for e in ents] == [("LOC", "Гагарина"), ("LOC", "Железногорск")]
 
 
-def test_tags_equal_slovnet_on_its_own_tokenization():
-    import os
-    import navec
-    import razdel
-    import slovnet
-    from curnlp import entities as module
-    base = module._natasha_dir()
-    api = slovnet.NER.load(os.path.join(base, module._NER_FILE)).navec(
-        navec.Navec.load(os.path.join(base, module._NAVEC_FILE)))
-    texts = [m for m in MESSAGES if m] + ["Глава Курска Игорь Куцак встретился с жителями Сеймского округа."]
-    tokens = [list(razdel.tokenize(t)) for t in texts]
-    ours = NER.shared().tag([[t.text for t in ts] for ts in tokens])
-    for text, ts, spans in zip(texts, tokens, ours):
-        theirs = [(s.start, s.stop, s.type) for s in api(text).spans]
-        assert [(ts[a].start, ts[b - 1].stop, type_) for a, b, type_ in spans] == theirs
-
-
-def test_word_and_shape_vectors_equal_slovnets_embedding():
-    """The one-take gather of Navec's quantized vectors gives slovnet's floats exactly
-    (random, padding and unknown word ids; an empty batch)."""
-    import numpy as np
-    ner = NER.shared()
-    rng = np.random.default_rng(3)
-    for shape in [(1, 1), (5, 23), (64, 64), (2, 0)]:
-        word_id = rng.integers(0, len(ner._word_codes), shape)
-        shape_id = rng.integers(0, len(ner._shape_vectors), shape)
-        if word_id.size:
-            word_id[0, 0], word_id.flat[-1] = ner._word_pad, ner._unk_id
-        ours, theirs = ner._embed(word_id, shape_id), ner._model.emb(word_id, shape_id)
-        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
-        assert np.array_equal(ours, theirs)
-
-
 def test_no_pymorphy2_no_natasha_and_lazy_loading():
     code = (
-        "import sys, curnlp, curnlp.entities as E\n"
+        "import sys, curnlp, curnlp.ner as E\n"
         "assert E.NER._shared is None and 'slovnet' not in sys.modules and 'navec' not in sys.modules\n"
         "print(E.extract_entities('Прошу передать Ивановой Марии Петровне')[0].normal)\n"
         "assert 'pymorphy2' not in sys.modules, 'pymorphy2'\n"
@@ -291,35 +258,14 @@ def test_normal_form_keeps_spacing_given():
 
 
 # ---------------------------------------------------------------------------
-# Lean loading of the model files (no navec objects, compact vocabulary)
+# Model files (the mirror's equality with slovnet: tests/test_mirror_slovnet.py)
 # ---------------------------------------------------------------------------
-
-def test_compact_vocabulary_gives_slovnets_ids_for_every_word():
-    import os
-    from slovnet.exec.pack import Pack
-    from curnlp import entities as module
-    with Pack(os.path.join(module._natasha_dir(), module._NER_FILE)) as pack:
-        theirs = pack.load_vocab("word")
-    ours = NER.shared()._words
-    assert len(ours) == len(theirs.items) > 200_000
-    assert (ours.unk_id, ours.pad_id) == (theirs.unk_id, theirs.pad_id)
-    assert all(ours.id(w) == i for i, w in enumerate(theirs.items))
-    for missing in ("курскпромбанкдорстрой", "", "яма\ud83d", "\x00", "zzzzzzzzzz"):  # unknown, even a lone surrogate
-        assert ours.id(missing) == theirs.item_ids.get(missing, theirs.unk_id) == theirs.unk_id
-
-
-def test_navec_codes_are_mapped_from_the_tar_not_copied():
-    import numpy as np
-    model = NER.shared()._model
-    assert isinstance(model.emb.word.indexes.array, np.memmap)
-    assert model.emb.word.indexes.array.shape[0] == len(NER.shared()._words)
-
 
 def test_a_damaged_model_file_raises_corrupt_model(tmp_path):
     import os
     import shutil
-    from curnlp import entities as module
     from curnlp.errors import CorruptModel
+    from curnlp.ner import tagger as module
     base = module._natasha_dir()
     navec_copy = tmp_path / "navec.tar"
     shutil.copy(os.path.join(base, module._NAVEC_FILE), navec_copy)
@@ -333,7 +279,7 @@ def test_a_damaged_model_file_raises_corrupt_model(tmp_path):
 
 
 def test_loading_ner_does_not_import_navec():
-    code = ("import sys, curnlp.entities as E\n"
+    code = ("import sys, curnlp.ner as E\n"
             "E.NER.shared()\n"
             "print(E.extract_entities('Жители Курска просят Старовойта помочь')[0].type)\n"
             "assert 'navec' not in sys.modules and 'natasha' not in sys.modules\n")

@@ -9,7 +9,7 @@ import pytest
 
 import curnlp
 from curnlp import bundle, morph
-from curnlp.entities import NER
+from curnlp.ner import NER
 from curnlp.errors import CorruptModel, IncompatibleModel, ModelNotFound
 from curnlp.router import DEFAULT_MODEL, Router
 

@@ -14,7 +14,8 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import curnlp
-from curnlp import entities, morph, normalize as normalize_mod
+from curnlp import morph, normalize as normalize_mod
+from curnlp.ner import NER, forms as ner_forms
 from curnlp.places import locations as locations_mod, packs as regions
 from curnlp import pipeline as pipeline_mod, router as router_mod
 
@@ -90,8 +91,8 @@ def make_messages(n: int, seed: int = 7) -> list[str]:
 
 def _clear_caches() -> None:
     """Cold caches make the threads race on misses, not only on hits."""
-    for cache in (morph.parse, morph.lemma, normalize_mod._word_info, regions.name_key, entities._truecase,
-                  entities._normal_cached, locations_mod._adjective, locations_mod._inflect_adjective,
+    for cache in (morph.parse, morph.lemma, normalize_mod._word_info, regions.name_key, ner_forms._truecase,
+                  ner_forms._normal_cached, locations_mod._adjective, locations_mod._inflect_adjective,
                   locations_mod._noun_nominative, locations_mod._street_noun, locations_mod._lower_name_ok,
                   locations_mod._lower_name_ok_strict):
         cache.cache_clear()
@@ -136,7 +137,7 @@ def test_shared_router_with_entities_matches_sequential():
     expected = [router.route(t).to_dict() for t in texts]
     assert sum(bool(d["entities"]) for d in expected) > 30
     _clear_caches()
-    entities.NER.shared().encode_word.cache_clear()
+    NER.shared().encode_word.cache_clear()
     for per_thread in _run_threads(router, texts, per_thread=40, seed=2):
         for i, got in per_thread:
             assert got == expected[i], texts[i]
@@ -212,9 +213,9 @@ def test_ner_is_built_once(monkeypatch):
         calls.append(1)
         time.sleep(0.05)
 
-    monkeypatch.setattr(entities.NER, "_shared", None)
-    monkeypatch.setattr(entities.NER, "__init__", slow_init)
-    got = _race(entities.NER.shared)
+    monkeypatch.setattr(NER, "_shared", None)
+    monkeypatch.setattr(NER, "__init__", slow_init)
+    got = _race(NER.shared)
     assert len({id(x) for x in got}) == 1 and len(calls) == 1
 
 
