@@ -16,8 +16,15 @@ phone numbers are already placeholders after :func:`curnlp.normalize.normalize`,
    message quoting a Ukrainian name («с. Білопілля») stays Russian.
 
 Text with fewer than three letters is not judged (``None``: there is nothing to say).
-Typos do not matter (no dictionary look-up). About 100,000 messages/s on one core
-(``python benchmarks/review.py``).
+Typos do not matter (no dictionary look-up), and no dictionary means it is cheap enough to
+run on every routed message (``python benchmarks/review.py`` measures it).
+
+>>> is_russian("Яма на дороге по ул. Ленина, д.5 😡"), is_russian("Please fix the road near my house")
+(True, False)
+>>> is_russian("Вода в с. Білопілля є, а світла немає вже тиждень")
+False
+>>> is_russian("ok") is None
+True
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from dataclasses import dataclass
 __all__ = ["LanguageGuess", "guess_language", "is_russian"]
 
 # [а-яё]+ under re.IGNORECASE (which also takes the old letter variants ᲀ-ᲆ, U+1C80-1C86),
-# spelled out: case-insensitive classes cost a third more (tests/test_review.py checks every character)
+# spelled out because case-insensitive classes are slower (tests/test_review.py checks every character)
 _CYRILLIC = re.compile("[а-яёА-ЯЁ\u1c80-\u1c86]+")
 _LETTER = re.compile(r"[^\W\d_]+")
 #: characters read: the start of a long message is enough to tell its language

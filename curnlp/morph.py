@@ -9,6 +9,8 @@ Lemmas of the 100,000 commonest Russian dictionary words come precomputed from
 :func:`computed_lemma`, see there): a word seen for the first time then costs a dictionary
 look-up instead of a pymorphy3 analysis. The table is used only with the pymorphy3
 dictionary it was built from (else every lemma is computed, the same as without it).
+Computed lemmas take pymorphy3's first parse through :mod:`curnlp.mirrors.pymorphy3`,
+which skips scoring every reading when the installed pymorphy3 is one it mirrors.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from functools import lru_cache
 from importlib import resources
 
 import pymorphy3
+
+from .mirrors.pymorphy3 import first_parse
 
 __all__ = ["analyzer", "lemma", "computed_lemma", "parse", "lemma_table", "dictionary_id", "LEMMA_CACHE_SIZE",
            "LEMMA_RULES"]
@@ -59,7 +63,7 @@ def analyzer() -> pymorphy3.MorphAnalyzer:
 
 def _dictionary_path() -> str | None:
     """pymorphy3-dicts-ru's data directory, the one pymorphy3 would find through the
-    package entry points (scanning them costs ~25 ms of a load); None (pymorphy3 decides)
+    package entry points, without scanning every installed package; None (pymorphy3 decides)
     when pymorphy3's ``PYMORPHY2_DICT_PATH`` (sic) is set or the package is not importable."""
     if _DICT_PATH_VARIABLE in os.environ:
         return None
@@ -128,80 +132,13 @@ def lemma(word: str) -> str:
 
 
 def computed_lemma(low: str) -> str:
-    """:func:`lemma` of a lowercase Cyrillic word with ё folded, from pymorphy3 (no table, no cache)."""
-    top = _top_dictionary_parse(low)
-    tag, normal_form = top if top is not None else _top_guessed_parse(low)
+    """:func:`lemma` of a lowercase Cyrillic word with ё folded, from pymorphy3 (no table, no cache):
+    the normal form of pymorphy3's first parse, or the word itself for an abbreviation.
+
+    >>> computed_lemma("ул"), computed_lemma("улицах"), computed_lemma("почнму")
+    ('ул', 'улица', 'почнм')
+    """
+    tag, normal_form = first_parse(analyzer(), low)
     if "Abbr" in tag:  # "д", "ул", "см": keep abbreviations as written
         return low
     return normal_form.replace("ё", "е")
-
-
-def _top_dictionary_parse(low: str) -> tuple | None:
-    """(tag, normal form) of ``analyzer().parse(low)[0]`` for a lowercase dictionary word,
-    without building every parse: None when the dictionary does not know ``low``.
-
-    The same steps as pymorphy3: the dictionary readings of the word (for lowercase
-    input the abbreviated-initial units add none, and the dictionary unit group is then
-    terminal), each scored by P(tag | word); the first reading with the highest
-    probability wins (pymorphy3 sorts stably, and keeps the order when all are 0).
-    2-3x faster than ``parse()`` on words not seen before; identical lemmas are checked
-    by ``tests/test_normalize.py`` on the corpus vocabulary.
-    """
-    morph = analyzer()
-    estimator = morph.prob_estimator
-    if estimator is None:
-        return None
-    dictionary = morph.dictionary
-    found = dictionary.words.similar_items(low, morph.char_substitutes)
-    if not found:
-        return None
-    if len(found) == 1 and len(found[0][1]) == 1:  # one reading: no probability to compare (half the words)
-        fixed_word, ((para_id, idx),) = found[0]
-        return dictionary.build_tag_info(para_id, idx), dictionary.build_normal_form(para_id, idx, fixed_word)
-    prob = estimator.p_t_given_w.prob
-    best, best_p = None, -1.0
-    for fixed_word, parses in found:
-        for para_id, idx in parses:
-            tag = dictionary.build_tag_info(para_id, idx)
-            p = prob(low, tag)
-            if p > best_p:
-                best, best_p = (fixed_word, para_id, idx, tag), p
-    if best is None:
-        return None
-    fixed_word, para_id, idx, tag = best
-    return tag, dictionary.build_normal_form(para_id, idx, fixed_word)
-
-
-def _top_guessed_parse(low: str) -> tuple:
-    """(tag, normal form) of ``analyzer().parse(low)[0]`` for a word the dictionary does not
-    know (typos, compounds, prefixed forms), without building every parse.
-
-    pymorphy3's own loop over its analyzer units (prefixes, suffixes, hyphens...: the costly
-    part, unchanged), then its choice of the first parse: the first one with the highest
-    P(tag | word) when the word has any, else the first one (pymorphy3 keeps the units'
-    order then). ~40% faster than ``parse()`` on unknown words, which build a scored
-    ``Parse`` for each of their 10-50 guesses; identical results are checked by
-    ``tests/test_normalize.py``. Falls back to :func:`parse` when pymorphy3's internals differ.
-    """
-    morph = analyzer()
-    units = getattr(morph, "_units", None)
-    estimator = morph.prob_estimator
-    if not isinstance(units, list) or estimator is None:
-        best = parse(low)[0]
-        return best.tag, best.normal_form
-    found: list = []
-    seen: set = set()
-    for unit, is_terminal in units:
-        found.extend(unit.parse(low, low, seen))
-        if is_terminal and found:
-            break
-    best = found[0]  # the last unit (UNKN) answers when no other did
-    p_t_given_w = estimator.p_t_given_w
-    has_prefix = getattr(p_t_given_w, "has_keys_with_prefix", None)
-    if len(found) > 1 and (has_prefix is None or has_prefix(low + ":")):
-        best_p = 0.0
-        for guess in found:
-            p = p_t_given_w.prob(low, guess[1])
-            if p > best_p:
-                best, best_p = guess, p
-    return best[1], best[2]

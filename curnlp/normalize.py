@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import html
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from razdel.segmenters.punct import DASHES as _DASHES, ENDINGS as _ENDINGS
-from razdel.segmenters.tokenize import ATOM as _ATOM, SMILE as _SMILE
-
 from . import morph
 from .errors import InvalidInput, describe
+from .offsets import Edit, EditedText, Piece, source_of
+from .mirrors.razdel import chunk_tokens
 
 __all__ = ["Token", "Placeholder", "Normalized", "normalize", "normalize_many", "clean_text", "STOP_WORDS"]
 
@@ -81,8 +79,8 @@ class Normalized:
         if not 0 <= offset <= len(self.clean):
             raise IndexError(f"offset {offset} outside the clean text of length {len(self.clean)}")
         if offset == len(self.clean):
-            return _source(self._layers, len(self._layers), offset - 1)[1] if self.clean else len(self.original)
-        return _source(self._layers, len(self._layers), offset)[0]
+            return source_of(self._layers, len(self._layers), offset - 1)[1] if self.clean else len(self.original)
+        return source_of(self._layers, len(self._layers), offset)[0]
 
     def span_to_original(self, start: int, stop: int) -> tuple[int, int]:
         """Original-text span covering the clean-text span ``[start, stop)``."""
@@ -92,7 +90,7 @@ class Normalized:
             at = self.to_original(start)
             return at, at
         depth = len(self._layers)
-        return _source(self._layers, depth, start)[0], _source(self._layers, depth, stop - 1)[1]
+        return source_of(self._layers, depth, start)[0], source_of(self._layers, depth, stop - 1)[1]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Normalized):
@@ -126,80 +124,8 @@ def _load_stop_words() -> frozenset[str]:
 #: Lemmas flagged as stop words (``Token.is_stop``).
 STOP_WORDS: frozenset[str] = _load_stop_words()
 
-# ---------------------------------------------------------------------------
-# Cleaning passes. Each pass rewrites the text with non-overlapping edits and records
-# them as a layer; offsets are mapped back through the layers only when asked (few
-# spans per message are), so a pass costs one join and no per-character bookkeeping.
-# A replacement is a sequence of pieces: a str (new characters, each mapped to the
-# whole match) or a (start, stop) range of the current text kept with its own offsets.
-# ---------------------------------------------------------------------------
-
-Piece = str | tuple[int, int]
-Edit = tuple[int, int, Sequence[Piece]]  # (start, stop, replacement pieces) in current text
-# a layer: (new-text start of every edit, per edit (new-text end, old start, old stop, kept ranges))
-Layer = tuple[list[int], list[tuple[int, int, int, tuple[tuple[int, int, int], ...]]]]
-
-
-class _Text:
-    __slots__ = ("text", "layers")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.layers: list[Layer] = []
-
-    def apply(self, edits: Iterable[Edit]) -> None:
-        """Apply non-overlapping edits given left to right."""
-        text = self.text
-        out: list[str] = []
-        starts: list[int] = []
-        records = []
-        pos = new = 0
-        for a, b, pieces in edits:
-            out.append(text[pos:a])
-            new += a - pos
-            starts.append(new)
-            kept = []
-            for piece in pieces:
-                if isinstance(piece, str):
-                    out.append(piece)
-                    new += len(piece)
-                else:
-                    s, e = piece
-                    out.append(text[s:e])
-                    kept.append((new, s, e))
-                    new += e - s
-            records.append((new, a, b, tuple(kept)))
-            pos = b
-        if not records:
-            return
-        out.append(text[pos:])
-        self.text = "".join(out)
-        self.layers.append((starts, records))
-
-    def source(self, start: int, stop: int) -> tuple[int, int]:
-        """Original span of the current-text span [start, stop) (non-empty)."""
-        depth = len(self.layers)
-        return _source(self.layers, depth, start)[0], _source(self.layers, depth, stop - 1)[1]
-
-
-def _source(layers: Sequence[Layer], depth: int, i: int) -> tuple[int, int]:
-    """Original (start, stop) of character ``i`` of the text after ``depth`` layers."""
-    while depth > 0:
-        starts, records = layers[depth - 1]
-        j = bisect_right(starts, i) - 1
-        if j >= 0:
-            end, a, b, kept = records[j]
-            if i >= end:
-                i = b + (i - end)
-            else:
-                for at, s, e in kept:
-                    if at <= i < at + (e - s):
-                        i = s + (i - at)
-                        break
-                else:  # a new character: it stands for the whole match
-                    return _source(layers, depth - 1, a)[0], _source(layers, depth - 1, b - 1)[1]
-        depth -= 1
-    return i, i + 1
+# Cleaning passes: each rewrites the text with non-overlapping edits recorded as a layer
+# of an :class:`~curnlp.offsets.EditedText`, so offsets map back to the original message.
 
 
 def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Sequence[Piece]],
@@ -207,7 +133,7 @@ def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Seq
     """A pass replacing every match of ``pattern``. ``hint``, when given, is a cheap test
     true for every text that ``pattern`` matches (its possible first characters are
     there): texts failing it skip the pass."""
-    def run(t: _Text) -> None:
+    def run(t: EditedText) -> None:
         if hint is not None and not hint(t.text):
             return
         t.apply((m.start(), m.end(), replace(m)) for m in pattern.finditer(t.text))
@@ -218,10 +144,10 @@ def _regex_pass(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Seq
 # Zero-width, bidi, BOM, soft hyphen and C0/C1 controls (tab and newline are whitespace).
 _CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffe"
 _IS_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-# Pass 1: controls (a zero-width space between letters becomes a space), line breaks, and entities (&nbsp; &#171; &#xAB; and the double-escaped &amp;nbsp;).
-# Each pattern below starts with a lookahead for the characters any of its matches can
-# start with: the engine then tests one character class per position instead of every
-# alternative (5-6x faster scans; same matches, tests/test_normalize.py).
+# Pass 1: controls (a zero-width space between letters becomes a space), line breaks, and
+# entities (&nbsp; &#171; &#xAB; and the double-escaped &amp;nbsp;). Each pattern below
+# starts with a lookahead for the characters its matches can start with, so the engine
+# tests one character class per position instead of every alternative (same matches).
 _CHARS = re.compile(
     f"(?=[{_CONTROL_CHARS}\r\u2028\u2029\x85&])(?:"
     r"(?<=\w)(?P<zwsp>\u200b+)(?=\w)|"  # a zero-width space between letters separates words
@@ -241,8 +167,8 @@ _MARKUP = re.compile(
 # The contact pattern in parts; each part has a cheap test that every text it matches
 # passes ('@' for e-mails, 7 digits close together for phones...). A text is scanned
 # with the alternation of the parts it may contain, in the same order: the same matches
-# as the full pattern (a part that cannot match changes nothing) at a fraction of the
-# cost (the full pattern tried six alternatives at every character: 40% of cleaning).
+# as the full pattern (a part that cannot match changes nothing), without trying at
+# every character the alternatives that cannot match.
 _EMAIL = r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
 _URL_PARTS = (
     r"(?:(?:https?|ftp)://|www\.)[^\s<>\"«»\[\]]+",
@@ -279,8 +205,8 @@ def _contacts_in(text: str) -> re.Pattern[str] | None:
                              _MAY_BE_PHONE.search(text) is not None)
 _TRAILING_URL_PUNCT = ".,;:!?)'"
 # Whitespace: a run with a line break becomes "\n", any other run " ". Runs that are
-# already a lone "\n" or " " are not matched (replacing them by themselves gives the same
-# text and offsets, at the cost of one edit per word: a third of the cleaning time).
+# already a lone "\n" or " " are not matched: replacing them by themselves would change
+# nothing but cost one edit per word.
 _SPACE = re.compile(r"[^\S\n ]\s*|[\n ]\s+")  # = \s{2,}|[^\S\n ] (a run starting with another space: all of it)
 
 PLACEHOLDERS = {"url": "URL", "email": "EMAIL", "phone": "PHONE"}
@@ -312,7 +238,7 @@ def _space(m: re.Match[str]) -> Sequence[Piece]:
     return ("\n",) if "\n" in m.group() else (" ",)
 
 
-def _raw_blocks(t: _Text) -> None:
+def _raw_blocks(t: EditedText) -> None:
     """Drop <style>/<script> blocks and HTML comments, content included (linear: str.find)."""
     text = t.text
     if "<" not in text:
@@ -338,7 +264,7 @@ def _raw_blocks(t: _Text) -> None:
     t.apply(edits)
 
 
-def _contacts(t: _Text, found: list[tuple[str, int, int]]) -> None:
+def _contacts(t: EditedText, found: list[tuple[str, int, int]]) -> None:
     """Replace e-mails, URLs and phones by placeholder words, recording their original spans."""
     text = t.text
     pattern = _contacts_in(text)
@@ -378,8 +304,8 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _clean(text: str) -> tuple[_Text, tuple[Placeholder, ...]]:
-    t = _Text(text)
+def _clean(text: str) -> tuple[EditedText, tuple[Placeholder, ...]]:
+    t = EditedText(text)
     for run in _MARKUP_PASSES:
         run(t)
     found: list[tuple[str, int, int]] = []
@@ -453,99 +379,15 @@ def normalize(text: str) -> Normalized:
 _PLACEHOLDER_WORDS = frozenset(PLACEHOLDERS.values())
 _new_token = tuple.__new__  # Token(*fields) without the Python-level __new__
 # A whitespace-delimited chunk (matches start where a chunk starts), in the forms whose
-# tokens are known without razdel: a plain word with one mark [,.;:!?)] after it
-# (groups 1, 2) or a plain number (group 3), cut as always; a one-script word
-# (Cyrillic or Latin: razdel cuts «вA» in two) or ASCII number with at most one
-# opening mark before and one closing mark after (groups 4-6), cut as razdel does
-# (checked against razdel on every combination of these marks with the corpus' 400
-# commonest words; «{» is left out: razdel keeps «{слово» whole); a single character
-# (group 7). Anything else (no group) goes to razdel.
+# razdel tokens are known without asking razdel: a plain word with one mark [,.;:!?)]
+# after it (groups 1, 2) or a plain number (group 3); a one-script word (Cyrillic or
+# Latin: razdel cuts «вA» in two) or ASCII number with at most one opening mark before
+# and one closing mark after (groups 4-6; «{» is left out: razdel keeps «{слово» whole);
+# a single character (group 7). Anything else (no group) goes to
+# :func:`curnlp.mirrors.razdel.chunk_tokens`.
 _CHUNK = re.compile(r"(?:([^\W\d_]+)([,.;:!?)])?|(\d+))(?!\S)"
                     r"|([(«\"“„'`\[])?([а-яёА-ЯЁ]+|[a-zA-Z]+|[0-9]+)([,.;:!?)»\"”'`\]}])?(?!\S)"
                     r"|(\S)(?!\S)|\S+")
-
-
-#: Chunks up to this length keep their razdel tokens in a cache («ул.», «д.5,», «т.е.»
-#: recur); longer ones (a 100,000-dot "word") are tokenized each time, never kept.
-CHUNK_CACHE_MAX_CHARS = 40
-
-
-def _razdel_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
-    """razdel tokens of one whitespace-free chunk."""
-    if len(chunk) <= CHUNK_CACHE_MAX_CHARS:
-        return _razdel_short_chunk(chunk)
-    return _split_chunk(chunk)
-
-
-@lru_cache(maxsize=50_000)
-def _razdel_short_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
-    return _split_chunk(chunk)
-
-
-def _split_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
-    """``razdel.tokenize(chunk)`` as (start, stop, text), for a chunk without whitespace.
-
-    razdel's own atoms (its ``ATOM`` pattern) and join rules, in its order, on plain
-    tuples: razdel builds a split object with cached properties for every pair of
-    atoms, which made it 4-10x slower on the chunks it gets here (dates, «д.5», «т.к.»,
-    «слово,слово»). Within a chunk every delimiter is empty, so razdel's rules reduce
-    to the tests below; ``tests/test_normalize.py`` checks the result against
-    ``razdel.tokenize`` on every chunk of the corpus and on random chunks.
-    """
-    atoms = [(m.start(), m.end(), m.lastgroup, m.group()) for m in _ATOM.finditer(chunk)]
-    if not atoms:
-        return ()
-    out = []
-    n = len(atoms)
-    start, stop = atoms[0][0], atoms[0][1]
-    for i in range(1, n):
-        if _razdel_joins(atoms, i, n, chunk, start, stop):
-            stop = atoms[i][1]
-        else:
-            out.append((start, stop, chunk[start:stop]))
-            start, stop = atoms[i][0], atoms[i][1]
-    out.append((start, stop, chunk[start:stop]))
-    return tuple(out)
-
-
-#: razdel's 2112 rules (dash, underscore, float, fraction): the delimiter atoms and whether
-#: the atoms around it must both be numbers (else: neither may be punctuation)
-_RULES_2112 = tuple((frozenset(chars), numbers) for chars, numbers in
-                    ((_DASHES, False), ("_", False), (".,", True), ("/\\", True)))
-_RULE_CHARS = frozenset(_DASHES + "_.,/\\")
-
-
-def _razdel_joins(atoms: list[tuple[int, int, str, str]], i: int, n: int, chunk: str, start: int, stop: int) -> bool:
-    """Whether razdel joins atom ``i`` to the token ``chunk[start:stop]`` before it: its
-    rules dash, underscore, float, fraction, punct, other and yahoo, the first that decides."""
-    _, _, ltype, left = atoms[i - 1]
-    _, _, rtype, right = atoms[i]
-    if left in _RULE_CHARS or right in _RULE_CHARS:
-        for chars, numbers in _RULES_2112:
-            if left in chars:
-                if i < 2:
-                    continue
-                a, b = atoms[i - 2][2], rtype
-            elif right in chars:
-                if i + 1 >= n:
-                    continue
-                a, b = ltype, atoms[i + 1][2]
-            else:
-                continue
-            if (a == "INT" and b == "INT") if numbers else (a != "PUNCT" and b != "PUNCT"):
-                return True
-    if ltype == "PUNCT":
-        # a smiley has at most 5 characters: the token is not copied for longer ones (linear time)
-        if rtype == "PUNCT" and (stop - start < 5 and _SMILE.match(chunk[start:stop] + right)
-                                 or (left in _ENDINGS and right in _ENDINGS)
-                                 or left + right in ("--", "**")):
-            return True
-    elif ltype == "OTHER":
-        if rtype in ("OTHER", "RU", "LAT"):
-            return True
-    elif rtype == "OTHER" and ltype in ("RU", "LAT"):
-        return True
-    return right == "!" and left.lower() == "yahoo"
 
 
 def _tokenize(text: str) -> Iterator[tuple[int, int, str]]:
@@ -557,13 +399,17 @@ def _tokenize(text: str) -> Iterator[tuple[int, int, str]]:
 def _tokens(text: str) -> list[Token]:
     """razdel tokens of ``text`` with their lemma, stop-word flag and kind.
 
-    The text is split on whitespace; chunks in the forms of :data:`_CHUNK` are cut
-    directly, and only the other chunks go through razdel (cached). That is several
-    times faster than razdel on the whole text and differs only where razdel would glue
-    a number to a following comma («25,»). One loop, no generator or call per token;
-    the commonest chunks (all letters, all digits, one character: one token each) are
-    recognized by ``str`` tests without a regex match, the others by :data:`_CHUNK`
-    matched at the chunk's start (the same match ``finditer`` finds there).
+    The text is split on whitespace, and each chunk is cut on its own: most chunks are
+    one word or a word and a mark, which need no razdel at all. Chunks in the forms of
+    :data:`_CHUNK` are cut directly, the others by :func:`~curnlp.mirrors.razdel.chunk_tokens`.
+    The result differs from razdel on the whole text only where razdel would glue a
+    number to a following comma («25,»). One loop, no generator or call per token: the
+    commonest chunks (all letters, all digits, one character: one token each) are
+    recognized by ``str`` tests, the others by :data:`_CHUNK` matched at the chunk's
+    start (the same match ``finditer`` finds there).
+
+    >>> [t.text for t in _tokens("д.5, кв.37б/2 (10-15 см)")]
+    ['д', '.', '5', ',', 'кв', '.', '37', 'б', '/', '2', '(', '10-15', 'см', ')']
     """
     info, new, out, find, match = _word_info, _new_token, [], text.find, _CHUNK.match
     append = out.append
@@ -575,7 +421,7 @@ def _tokens(text: str) -> list[Token]:
         if not (chunk.isalpha() or chunk.isdecimal() or len(chunk) == 1):  # else _CHUNK's group 1, 3 or 7
             m = match(text, at)
             if m.lastindex is None:
-                pieces = [sub for _, _, sub in _razdel_chunk(chunk)]
+                pieces = [sub for _, _, sub in chunk_tokens(chunk)]
             elif m.lastindex not in (1, 3, 7):
                 word, mark, _, lead, core, trail, _ = m.groups()
                 if mark is not None:  # a word and one punctuation mark

@@ -50,7 +50,7 @@ def build(n_words: int) -> bytes:
     seen: set[str] = set()
     for word in navec_words():
         low = word.replace("ё", "е")
-        if low in seen or morph._top_dictionary_parse(low) is None:
+        if low in seen or not morph.analyzer().word_is_known(low):
             continue
         seen.add(low)
         forms.append(low)

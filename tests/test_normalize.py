@@ -244,6 +244,7 @@ CORPUS = os.environ.get("CURNLP_CORPUS") or os.path.join(
 def test_lemmas_of_the_corpus_vocabulary_equal_pymorphy3s():
     import csv
     from curnlp import morph
+    from curnlp.mirrors.pymorphy3 import dictionary_parse
     from curnlp.normalize import clean_text, _tokenize
     with open(CORPUS, encoding="utf-8", newline="") as fh:
         corpus_texts = [row["Текст Сообщения"] for row in csv.DictReader(fh)]
@@ -253,50 +254,17 @@ def test_lemmas_of_the_corpus_vocabulary_equal_pymorphy3s():
         low = word.lower().replace("ё", "е")
         best = morph.analyzer().parse(low)[0]
         expected = low if "Abbr" in best.tag else best.normal_form.replace("ё", "е")
-        top = morph._top_dictionary_parse(low)
+        top = dictionary_parse(morph.analyzer(), low)
         if top is not None:
             assert (str(top[0]), top[1].replace("ё", "е")) == (str(best.tag), best.normal_form.replace("ё", "е")), word
         assert morph.lemma(word) == expected, word
 
 
-GUESSED = ("почнму распологаться короновирусной газпроммежрегионгаз лесо-посадку сел-поехал ооожилсервис "
-           "многоквартимном н-р внж тсн ттг мерзниш пешком-это курск-ливны то-ли госномера").split()
-
-
-@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
-def test_guessed_parse_of_unknown_words_equals_pymorphy3s_first_parse():
-    """Words the dictionary does not know (typos, compounds, hyphenated): the shortcut picks
-    pymorphy3's first parse, on every such word of the corpus and on named ones."""
-    import csv
-    import re
-    from curnlp import morph
-    with open(CORPUS, encoding="utf-8", newline="") as fh:
-        texts = [row["Текст Сообщения"] for row in csv.DictReader(fh)]
-    words = {w.lower().replace("ё", "е") for t in texts for w in re.findall(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*", t)}
-    unknown = sorted(w for w in words | set(GUESSED) if morph._top_dictionary_parse(w) is None)
-    assert len(unknown) > 1000
-    for low in unknown:
-        best = morph.analyzer().parse(low)[0]
-        tag, normal_form = morph._top_guessed_parse(low)
-        assert (str(tag), normal_form) == (str(best.tag), best.normal_form), low
-
-
-def test_guessed_parse_falls_back_to_pymorphy3s_parse(monkeypatch):
-    from curnlp import morph
-    expected = morph.analyzer().parse("почнму")[0]
-    asked = []
-    monkeypatch.setattr(morph, "parse", lambda word: asked.append(word) or tuple(morph.analyzer().parse(word)))
-    # units held in another container than pymorphy3 2.0's list: its internals changed
-    monkeypatch.setattr(morph.analyzer(), "_units", tuple(morph.analyzer()._units))
-    tag, normal_form = morph._top_guessed_parse("почнму")
-    assert asked == ["почнму"]
-    assert (str(tag), normal_form) == (str(expected.tag), expected.normal_form)
-
-
 def _tokens_by_finditer(text: str) -> list[tuple[int, int, str]]:
     """The reference for ``_tokens``' chunk shortcuts: every chunk cut by the match
-    ``_CHUNK.finditer`` finds for it (the previous implementation)."""
-    from curnlp.normalize import _CHUNK, _razdel_chunk
+    ``_CHUNK.finditer`` finds for it."""
+    from curnlp.mirrors.razdel import chunk_tokens
+    from curnlp.normalize import _CHUNK
     out = []
     for m in _CHUNK.finditer(text):
         at = m.start()
@@ -305,7 +273,7 @@ def _tokens_by_finditer(text: str) -> list[tuple[int, int, str]]:
                                         and (core is None or lead is None and trail is None)):
             out.append((at, m.end(), m.group()))  # one token
         elif m.lastindex is None:
-            out += [(at + a, at + b, sub) for a, b, sub in _razdel_chunk(m.group())]
+            out += [(at + a, at + b, sub) for a, b, sub in chunk_tokens(m.group())]
         elif mark is not None:
             out += [(at, at + len(word), word), (at + len(word), at + len(word) + 1, mark)]
         else:
@@ -342,58 +310,14 @@ def test_chunk_shortcuts_cut_the_corpus_as_the_chunk_pattern_does():
 
 
 def test_long_chunks_are_tokenized_but_never_cached():
-    from curnlp import normalize as module
-    module._razdel_short_chunk.cache_clear()
+    from curnlp.mirrors import razdel as module
+    module._short_chunk_tokens.cache_clear()
     dots = "." * 5000
     doc = normalize(f"Яма {dots} (ул.Ленина)")
     assert [t.text for t in doc.tokens][:2] == ["Яма", dots]
     assert [t.text for t in doc.tokens][2:] == ["(", "ул", ".", "Ленина", ")"]
-    cached = module._razdel_short_chunk.cache_info().currsize
+    cached = module._short_chunk_tokens.cache_info().currsize
     assert cached == 1  # «(ул.Ленина)», not the 5,000 dots
-
-
-def _razdel_tokens(chunk: str) -> tuple:
-    import razdel
-    return tuple((s.start, s.stop, s.text) for s in razdel.tokenize(chunk))
-
-
-@pytest.mark.parametrize("chunk", [
-    "д.105", "2021г.", "т.к.", "№37", "16Б", "19:00,", "2-3", "9-й", "Из-за", "температура,которая",
-    "воды.Данная", "замеров?Просим", "01.12.2021", "1/2", "a_b", "ΔP", "mβж", ":-)))", "!?", "...", "--", "**",
-    "Yahoo!", "(ул.Ленина)", "«ц.рынок-жд", "46:29:103022:50обл.", "-а-", "‑", "3.14,15", "х-трейл",
-])
-def test_chunk_tokenizer_equals_razdel(chunk):
-    from curnlp.normalize import _split_chunk
-    assert _split_chunk(chunk) == _razdel_tokens(chunk)
-
-
-def test_chunk_tokenizer_equals_razdel_on_random_chunks():
-    """Random whitespace-free chunks over the characters razdel's rules look at."""
-    import random
-    from curnlp.normalize import _split_chunk
-    alphabet = list("аяёЁКzZ09.,-‑–—_/\\:;=()!?…*«»\"'№%$@#ΔσУ+") + ["yahoo", "YaHoO", "12", ":-)", ";((", "--"]
-    rnd = random.Random(7)
-    for _ in range(20_000):
-        chunk = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 9)))
-        assert _split_chunk(chunk) == _razdel_tokens(chunk), chunk
-
-
-@pytest.mark.skipif(not os.path.isfile(CORPUS), reason=f"corpus not found at {CORPUS} (set CURNLP_CORPUS)")
-def test_chunk_tokenizer_equals_razdel_on_the_corpus():
-    import csv
-    from curnlp.normalize import _split_chunk
-    with open(CORPUS, encoding="utf-8", newline="") as fh:
-        chunks = {c for row in csv.DictReader(fh) for c in clean_text(row["Текст Сообщения"]).split()}
-    assert len(chunks) > 20_000
-    assert [c for c in chunks if _split_chunk(c) != _razdel_tokens(c)] == []
-
-
-def test_chunk_tokenizer_is_linear_on_a_long_punctuation_run():
-    from curnlp.normalize import _split_chunk
-    chunk = "." * 200_000 + ":-)" + "-" * 200_000
-    tokens = _split_chunk(chunk)
-    assert [t[2][:3] for t in tokens] == ["...", ":", "-", ")", "---"]
-    assert tokens[-1][1] == len(chunk)
 
 
 def test_every_lemma_of_the_table_equals_the_computed_one():
