@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curnlp import report as legacy_report
 from curnlp.analytics import find_spikes, report, summarize, write_brief, write_report
 from curnlp.analytics.report import hierarchy
 from curnlp.errors import CorpusError
@@ -95,7 +94,6 @@ def test_errors_are_typed(scored_csv, tmp_path):
     pd.DataFrame({"text": ["яма"]}).to_csv(plain, index=False)
     with pytest.raises(CorpusError, match="not a scored archive"):
         summarize(plain)
-    assert legacy_report.summarize is summarize  # the old module path still works
 
 
 def test_spike_rule_on_counts():
