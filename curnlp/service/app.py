@@ -103,8 +103,13 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     if first.get("type") == "json_invalid":
         detail = (first.get("ctx") or {}).get("error", "")
         return _error(400, "invalid_json", f"the body is not valid JSON ({detail})".replace(" ()", ""), "body")
-    field = _field_name(tuple(first.get("loc", ())))
+    loc = tuple(first.get("loc", ()))
     message = first.get("msg", "invalid value")
+    # a value of a union type fails once per member, each loc ending with the member's name
+    branches = [e["loc"][-1] for e in exc.errors() if len(e["loc"]) == len(loc) and tuple(e["loc"][:-1]) == loc[:-1]]
+    if len(branches) > 1 and all(isinstance(b, str) for b in branches):
+        loc, message = loc[:-1], "expected one of: " + ", ".join(dict.fromkeys(branches)) + " or null"
+    field = _field_name(loc)
     if field == "body":
         message += " (send a JSON object with Content-Type: application/json)"
     return _error(422, "invalid_field", f"{field}: {message}", field)
@@ -127,7 +132,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 # ------------------------------------------------------------------ ASGI middleware
 class BodyLimit:
-    """413 for a body over ``limit`` bytes: at once by Content-Length, else while it streams in."""
+    """413 for a body over ``limit`` bytes, known by Content-Length or while it streams in.
+
+    The rest of a refused body is read and dropped (up to :data:`DRAIN`) before answering:
+    a client still sending would otherwise see a broken connection instead of the 413."""
 
     def __init__(self, app, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -138,7 +146,9 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length", b"")
         message = f"the body is over the limit of {self.limit} bytes"
         if declared.isdigit() and int(declared) > self.limit:
-            response = _error(413, "body_too_large", message, "body", headers={"Connection": "close"})
+            closing = int(declared) > DRAIN or not await _drain(receive, 0)
+            response = _error(413, "body_too_large", message, "body",
+                              headers={"Connection": "close"} if closing else None)
             return await response(scope, receive, send)
         seen = 0
 
@@ -148,10 +158,29 @@ class BodyLimit:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.limit:
+                    if msg.get("more_body", False):
+                        await _drain(receive, seen)
                     raise HTTPException(413, message)
             return msg
 
         await self.app(scope, limited, send)
+
+
+#: bytes of a refused body read and dropped at most; past that the connection is closed
+DRAIN = 32 * 1024 * 1024
+
+
+async def _drain(receive, seen: int) -> bool:
+    """Read the request body to its end; False when it ran past :data:`DRAIN` or the client left."""
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            return False
+        seen += len(msg.get("body", b""))
+        if not msg.get("more_body", False):
+            return True
+        if seen > DRAIN:
+            return False
 
 
 class Measure:
