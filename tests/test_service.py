@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -180,8 +181,22 @@ def test_admin_needs_the_token_and_a_broken_bundle_is_refused(server, router, tm
     assert server.post("/route", {"text": MESSAGES[0]})[0] == 200  # the old bundle keeps serving
     good = tmp_path / "good"
     shutil.copytree(REPO / "models" / "kursk", good)
-    status, got = server.post("/admin/reload", {"model": str(good)}, headers={"Authorization": f"Bearer {TOKEN}"})
+    answers, stop = [], threading.Event()
+
+    def keep_routing():  # requests during the swap must all be answered
+        while not stop.is_set() and len(answers) < 500:
+            answers.append(server.post("/route", {"text": MESSAGES[len(answers) % len(MESSAGES)]})[0])
+
+    worker = threading.Thread(target=keep_routing)
+    worker.start()
+    try:
+        status, got = server.post("/admin/reload", {"model": str(good)},
+                                  headers={"Authorization": f"Bearer {TOKEN}"})
+    finally:
+        stop.set()
+        worker.join(60)
     assert status == 200 and got["model"] == router.id and got["model_path"] == str(good)
+    assert answers and set(answers) == {200}
     assert server.get("/info")[1]["model_path"] == str(good)
 
 

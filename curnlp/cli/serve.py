@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"curnlp serve needs the 'serve' extra ({', '.join(missing)} missing): pip install 'curnlp[serve]'",
               file=sys.stderr)
         return 1
+    from pathlib import Path
+    if args.model is not None and not (Path(args.model) / "manifest.json").is_file():
+        print(f"curnlp serve: no model bundle at {args.model!r} (expected a directory with manifest.json)",
+              file=sys.stderr)
+        return 1
     from ..service.server import serve
     from ..service.config import ServeConfig
     config = ServeConfig(model=args.model, host=args.host, port=args.port, entities=not args.no_entities,
