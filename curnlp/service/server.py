@@ -72,6 +72,10 @@ def _on_hup(config: ServeConfig):
 def serve(config: ServeConfig) -> int:
     """Run the service until SIGTERM or Ctrl-C; returns the exit code."""
     _setup_logging(config.log_level)
+    from .config import admin_token
+    if config.host not in ("127.0.0.1", "localhost", "::1") and admin_token() is None:
+        log.warning("curnlp serve: listening on %s without %s: anyone who reaches this address can route, "
+                    "post feedback and export it", config.host, "CURNLP_ADMIN_TOKEN")
     config = _prepare_runtime(config)
     try:
         signal.signal(signal.SIGHUP, _on_hup(config))
