@@ -195,8 +195,8 @@ def test_no_print_calls_in_the_library():
             visit(child, where)
 
     for file in package.rglob("*.py"):
-        if file.name in ("cli.py", "__main__.py"):
-            continue
+        if file.name in ("cli.py", "__main__.py") or file.relative_to(package).parts[0] == "cli":
+            continue  # the command-line package prints on purpose
         visit(ast.parse(file.read_text(encoding="utf-8")), file.name)
     assert not offenders
 
