@@ -162,3 +162,18 @@ def test_a_home_archive_gets_advice_and_no_region_warning(tmp_path, capsys):
     assert "warning" not in err
     assert re.search(r"\n  review low_confidence \d+%: retrain on your region's archive with a time column "
                      r"\(`curnlp train \.\.\. --time-column`\)\n", err), err
+
+
+def test_train_and_evaluate_read_a_koi8r_archive_when_told(tmp_path, capsys):
+    from conftest import messages
+    rows = [{"Текст обращения": text.encode("koi8-r", "ignore").decode("koi8-r"), "Тема": topic, "Исполнитель": agency}
+            for text, topic, _group, agency in messages(96)]
+    src = write_csv(tmp_path / "koi8.csv", rows, encoding="koi8-r", delimiter=";")
+    bundle = tmp_path / "bundle"
+    assert main(["train", str(src), "-o", str(bundle), "--encoding", "koi8-r", "--topic-column", "Тема",
+                 "--agency-column", "Исполнитель", "--folds", "0", "--quiet"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["evaluate", str(bundle), str(src), "--encoding", "koi8-r", "--topic-column", "Тема",
+                 "--agency-column", "Исполнитель", "--quiet"]) == 0
+    report = capsys.readouterr().out
+    assert "agency" in report and "96" in report
