@@ -26,8 +26,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 import pandas as pd
 
-from .batch import DEFAULT_MAX_CHARS, OUTPUT_COLUMNS, score_values
-from .workers import limit_threads as _limit_threads
+from .batch.values import DEFAULT_MAX_CHARS, OUTPUT_COLUMNS, score_values
+from .batch.workers import limit_threads as _limit_threads
 
 __all__ = ["score_dataframe", "score_partition", "OUTPUT_COLUMNS"]
 

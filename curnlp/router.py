@@ -291,6 +291,9 @@ class Router:
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        if not _positive(batch_size) or not (_positive(n_jobs) or n_jobs == -1):
+            raise ValueError(f"batch_size must be a positive int and n_jobs a positive int or -1, "
+                             f"not batch_size={batch_size!r}, n_jobs={n_jobs!r}")
         if isinstance(texts, (str, bytes)):
             raise InvalidInput(f"route_many expects an iterable of messages, got {describe(texts)}; use route()")
         items = list(texts)
@@ -298,7 +301,7 @@ class Router:
         if n_jobs == -1:
             n_jobs = os.cpu_count() or 1
         if n_jobs > 1 and len(items) > batch_size and when is None:
-            from .workers import route_in_processes
+            from .batch.workers import route_in_processes
             return route_in_processes(self, items, batch_size=batch_size, n_jobs=n_jobs, errors=errors,
                                       evidence=evidence)
         out: list[Any] = []
@@ -454,6 +457,11 @@ def region_of(region: Region | str | None, manifest: Mapping[str, Any]) -> Regio
     if "region" in manifest and manifest["region"] is None:
         return None
     return load_region(manifest.get("region") or "kursk")
+
+
+def _positive(value: object) -> bool:
+    """Whether ``value`` is an int (not a bool) above zero."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _load_for_worker(path: str, entities: bool, max_length: int) -> Router:

@@ -21,6 +21,7 @@ import pytest
 
 from curnlp import batch
 from curnlp.batch import CHECKPOINT_SUFFIX, OUTPUT_COLUMNS, Summary, score_file
+from curnlp.batch import checkpoints, scoring
 from curnlp.errors import CorpusError, InvalidInput
 from curnlp.io import PartsWriter, StreamWriter
 from curnlp.corpus import sniff_delimiter
@@ -338,7 +339,7 @@ def test_resume_refuses_another_input_or_model_options(tmp_path, fast_router, bu
     with pytest.raises(CorpusError, match="nothing to resume"):
         score_file(src, out, router=fast_router, resume=True, progress=False)
     # a checkpoint of this input with other options, then of an input that changed since
-    saved = {"version": batch._CHECKPOINT_VERSION, "rows_done": 10, "input": batch._input_identity(str(src)), "chunk_size": 10,
+    saved = {"version": checkpoints.CHECKPOINT_VERSION, "rows_done": 10, "input": checkpoints.input_identity(str(src)), "chunk_size": 10,
              "state": {"output_offset": 0}, "options": {"text_column": "Текст обращения"}, "counts": {}}
     checkpoint.write_text(json.dumps(saved))
     with pytest.raises(CorpusError, match="other options or another model"):
@@ -359,11 +360,12 @@ def test_summary_str_and_dict():
 
 
 def test_register_builds_the_subcommand():
+    from curnlp.cli import score
     parser = argparse.ArgumentParser()
-    batch.register(parser.add_subparsers())
+    score.register(parser.add_subparsers())
     args = parser.parse_args(["score", "in.csv", "-o", "out.csv", "--jobs", "2", "--no-entities", "--resume"])
     assert (args.jobs, args.no_entities, args.resume, args.max_chars) == (2, True, True, 100_000)
-    assert args.func is batch._cmd_score
+    assert args.func is score.run
 
 
 # --- a broken record costs only itself; every physical line is accounted for ------------------
@@ -570,7 +572,7 @@ def test_progress_counts_bytes_of_a_file_from_the_start(tmp_path, fast_router, m
     src = write_csv(tmp_path / "in.csv", archive_rows(40))
     table = batch.open_table(src)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    bar = batch._progress_bar(True, table, 0)
+    bar = scoring._progress_bar(True, table, 0)
     try:
         assert bar.total == src.stat().st_size and bar.unit == "B"
     finally:
@@ -582,24 +584,25 @@ def test_progress_counts_bytes_of_a_file_from_the_start(tmp_path, fast_router, m
         def __init__(self, bar):
             self.bar = bar
 
-    real = batch._progress_bar
+    real = scoring._progress_bar
 
     def spying(enabled, table, initial):
         b = real(False, table, initial)
         seen.append(b)
         return b
 
-    monkeypatch.setattr(batch, "_progress_bar", spying)
+    monkeypatch.setattr(scoring, "_progress_bar", spying)
     score_file(src, tmp_path / "o.csv", router=fast_router, chunk_size=7, progress=True)
     assert seen[0].total == src.stat().st_size and seen[0].n == src.stat().st_size
 
 
-def test_no_import_circle_between_router_and_batch():
-    code = ("import sys, curnlp.workers\n"
-            "print(sorted(m for m in sys.modules if m.startswith('curnlp.')))\n"
-            "import curnlp.router\nprint('curnlp.batch' in sys.modules)\n")
+def test_the_worker_pool_imports_neither_the_router_nor_the_scoring_modules():
+    code = ("import sys, curnlp.batch.workers\n"
+            "print(sorted(m for m in sys.modules if m.startswith('curnlp.')), 'pandas' in sys.modules)\n"
+            "import curnlp.router\nprint('curnlp.batch.scoring' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert out.stdout.splitlines() == ["['curnlp.errors', 'curnlp.workers']", "False"], out.stderr
+    assert out.stdout.splitlines() == ["['curnlp.batch', 'curnlp.batch.workers', 'curnlp.errors'] False",
+                                       "False"], out.stderr
 
 
 def test_training_reads_csv_with_the_same_detector_and_recovery(tmp_path):
@@ -630,3 +633,26 @@ def test_a_multiline_cell_that_looks_like_records_is_not_split(tmp_path):
     table.close()
     assert [r.values[0] for r in rows] == ["1", "2", "3", "4", "5"] and not any(r.error for r in rows)
     assert rows[3].values[2].count("\n") == 2 and table.lines == 8
+
+
+# --- bad sizes are refused, not silently routed to nothing ------------------------------------
+
+@pytest.mark.parametrize("options", [{"batch_size": -5}, {"batch_size": 0}, {"batch_size": 2.5},
+                                     {"n_jobs": 0}, {"n_jobs": -3}, {"n_jobs": True}])
+def test_route_many_refuses_a_bad_batch_size_or_n_jobs(fast_router, options):
+    texts = ["Яма на дороге по ул. Ленина", "Не вывозят мусор уже неделю"]
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        fast_router.route_many(texts, **options)
+    assert len(fast_router.route_many(texts, batch_size=1, n_jobs=-1)) == 2  # -1: one process per core
+
+
+@pytest.mark.parametrize("option", [["--jobs", "0"], ["--jobs", "-3"], ["-j", "два"], ["--chunk-size", "0"],
+                                    ["--chunk-size", "-10"], ["--max-chars", "0"]])
+def test_score_refuses_bad_sizes_in_one_line(tmp_path, capsys, option):
+    from curnlp.cli import main
+    src = write_csv(tmp_path / "in.csv", archive_rows(3))
+    with pytest.raises(SystemExit) as stop:
+        main(["score", str(src), "-o", str(tmp_path / "o.csv"), *option])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and err.startswith("curnlp: error: argument ")
+    assert option[0] in err and not (tmp_path / "o.csv").exists()

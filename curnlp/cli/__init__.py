@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from .. import __version__
 from ..errors import CurnlpError
@@ -24,10 +25,17 @@ COMMANDS = ("route", "locate", "normalize", "score", "report", "incidents", "tra
             "learn_pack", "serve")
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, ``curnlp: error: ...`` (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"curnlp: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The ``curnlp`` argument parser with every command of :data:`COMMANDS`, or with the
     one named ``only`` (what :func:`main` runs: no other command's module is imported)."""
-    parser = argparse.ArgumentParser(prog="curnlp", description="Route Russian citizens' messages to the agency responsible.")
+    parser = Parser(prog="curnlp", description="Route Russian citizens' messages to the agency responsible.")
     parser.add_argument("--version", action="version", version=f"curnlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS if only is None else (only,):
@@ -41,12 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a.replace("-", "_") for a in argv if not a.startswith("-")), None)
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so a closed pipe is seen inside the try
+        return code
+    except BrokenPipeError:
+        # the reader went away (``curnlp route ... | head -c 10``): stop quietly; stdout goes
+        # to devnull so the flush at interpreter exit does not fail again
+        # (https://docs.python.org/3/library/signal.html#note-on-sigpipe)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except CurnlpError as exc:
-        print(f"curnlp: error: {exc}", file=sys.stderr)
+        print(f"curnlp: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file that cannot be read or written: what and where, without a traceback
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"curnlp: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from ..errors import CurnlpError
-from ._common import add_label_columns, labels, progress, with_option_names
+from ._common import add_label_columns, encoding_hint, labels, progress, read_archive, with_option_names
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -23,8 +23,11 @@ def run(args: argparse.Namespace) -> int:
     from ..training import evaluate
     router = Router.load(args.model, entities=False)
     try:
-        report = evaluate(router, args.data, **labels(args), progress=progress(args), time=args.time_column)
+        report = evaluate(router, read_archive(args.data, args.encoding), **labels(args), progress=progress(args),
+                          time=args.time_column)
     except CurnlpError as exc:
+        if "no text column found" in str(exc):
+            raise type(exc)(f"{with_option_names(exc)}{encoding_hint(args.data, args.encoding)}") from exc
         raise with_option_names(exc) from exc
     if report.info.get("training_overlap_rows"):
         print(f"curnlp evaluate: warning: {report.info['training_overlap']:.0%} of these rows "

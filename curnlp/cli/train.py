@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from ..errors import CurnlpError
-from ._common import add_label_columns, labels, progress, with_option_names
+from ._common import add_label_columns, encoding_hint, labels, progress, read_archive, with_option_names
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -28,12 +28,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _train(args)
     except CurnlpError as exc:
+        if "no text column found" in str(exc):
+            raise type(exc)(f"{with_option_names(exc)}{encoding_hint(args.data, args.encoding)}") from exc
         raise with_option_names(exc) from exc
 
 
 def _train(args: argparse.Namespace) -> int:
     from ..training import train
-    router = train(args.data, **labels(args), region=args.region, folds=args.folds, random_state=args.seed,
+    router = train(read_archive(args.data, args.encoding), **labels(args), region=args.region, folds=args.folds, random_state=args.seed,
                    min_examples=args.min_examples, rare=args.rare, progress=progress(args), time=args.time_column)
     path = router.save(args.output)
     metrics = (router.manifest.get("metrics") or {}).get("cross_validation") or {}

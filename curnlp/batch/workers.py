@@ -1,11 +1,13 @@
 """Worker processes that each load a Router once (``Router.route_many(n_jobs>1)``, ``curnlp score --jobs``).
 
-This module imports neither :mod:`curnlp.router` nor :mod:`curnlp.batch` at module level,
-so the router and batch scoring both use it without an import circle. Workers are forked
-where the platform can (cheap, no ``__main__`` guard needed), spawned elsewhere; each
-rebuilds the Router from its bundle path in the pool initializer, with BLAS and OpenMP
-limited to one thread (two processes on two cores: more threads only compete). Forked
-workers inherit a Router the parent has loaded (copy-on-write) instead of loading their own.
+This module imports no other curnlp module but :mod:`curnlp.errors`: the caller hands
+over how to load the Router (a :class:`WorkerSpec` whose ``load`` is ``Router.load``,
+picklable by reference), so the router and batch scoring both use the pool without an
+import cycle. Workers are forked where the platform can (cheap, no ``__main__`` guard
+needed), spawned elsewhere; each rebuilds the Router from its bundle path in the pool
+initializer, with BLAS and OpenMP limited to one thread (two processes on two cores:
+more threads only compete). Forked workers inherit a Router the parent has loaded
+(copy-on-write) instead of loading their own.
 """
 from __future__ import annotations
 
@@ -16,19 +18,36 @@ import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
-from .errors import CurnlpError, InvalidInput
+from ..errors import CurnlpError, InvalidInput
 
-__all__ = ["route_in_processes", "make_pool", "forget_inherited", "forks", "stop_pool", "router_spec", "worker_router", "limit_threads",
-           "one_blas_thread", "broken_pool_error", "BrokenProcessPool"]
+__all__ = ["route_in_processes", "make_pool", "forget_inherited", "forks", "stop_pool", "router_spec", "worker_router",
+           "limit_threads", "one_blas_thread", "broken_pool_error", "BrokenProcessPool", "WorkerSpec"]
 
 log = logging.getLogger("curnlp")
 
 _WORKER: dict[str, Any] = {}
 
-#: (bundle path, entities, max_length): what a worker needs to rebuild a Router.
-Spec = tuple[str, bool, int]
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker needs to rebuild a Router: ``load(path, entities=, max_length=)``
+    (``Router.load``; it must pickle for spawned workers) and its arguments."""
+
+    load: Callable[..., Any]
+    path: str
+    entities: bool
+    max_length: int
+
+    @property
+    def key(self) -> tuple[str, bool, int]:
+        """The Router this spec builds (a forked worker reuses an inherited one of the same key)."""
+        return self.path, self.entities, self.max_length
+
+    def build(self) -> Any:
+        return self.load(self.path, entities=self.entities, max_length=self.max_length)
 
 
 def limit_threads() -> None:
@@ -51,22 +70,16 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
 
 
-def load_router(path: str, entities: bool, max_length: int) -> Any:
-    """``Router.load`` (imported here, not at module level)."""
-    from .router import Router
-    return Router.load(path, entities=entities, max_length=max_length)
-
-
-def _init_worker(path: str, entities: bool, max_length: int) -> None:
+def _init_worker(spec: WorkerSpec) -> None:
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     limit_threads()
     inherited = _WORKER.pop("inherited", None)
-    if inherited is not None and inherited[0] == (path, entities, max_length):
+    if inherited is not None and inherited[0] == spec.key:
         _WORKER["router"] = inherited[1]  # forked from a parent that had it loaded: nothing to load
         return
     try:
-        _WORKER["router"] = load_router(path, entities, max_length)
+        _WORKER["router"] = spec.build()
     except BaseException as exc:  # noqa: BLE001 -- reported by the first task, not a respawn loop
         _WORKER["failure"] = exc
 
@@ -86,12 +99,13 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
-def router_spec(router: Any) -> Spec:
-    """What a worker needs to rebuild ``router`` (it must have been saved or loaded from disk)."""
+def router_spec(router: Any) -> WorkerSpec:
+    """What a worker needs to rebuild ``router`` (it must have been saved or loaded from disk):
+    its class's ``load`` and its bundle path and options."""
     path = getattr(router, "path", None)
     if path is None:
         raise InvalidInput("an unsaved Router cannot be used by worker processes; save() it first")
-    return str(path), bool(router.entities), int(router.max_length)
+    return WorkerSpec(type(router).load, str(path), bool(router.entities), int(router.max_length))
 
 
 def forks() -> bool:
@@ -99,7 +113,7 @@ def forks() -> bool:
     return _context().get_start_method() == "fork"
 
 
-def make_pool(spec: Spec, jobs: int, router: Any = None) -> ProcessPoolExecutor:
+def make_pool(spec: WorkerSpec, jobs: int, router: Any = None) -> ProcessPoolExecutor:
     """``jobs`` worker processes, each with the Router of ``spec`` loaded once.
 
     ``router``: the Router of ``spec`` already loaded in this process. Forked workers then
@@ -108,10 +122,10 @@ def make_pool(spec: Spec, jobs: int, router: Any = None) -> ProcessPoolExecutor:
     :func:`forget_inherited` once the pool is shut down.
     """
     if router is not None and forks():
-        _WORKER["inherited"] = (tuple(spec), router)
+        _WORKER["inherited"] = (spec.key, router)
     # an executor, not multiprocessing.Pool: a worker killed by the OOM killer breaks the
     # pool with an error instead of leaving the parent waiting for ever
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=spec)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker, initargs=(spec,))
 
 
 def forget_inherited() -> None:
