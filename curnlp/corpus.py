@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import io as _io
+from .records import OTHER
 from .errors import CorpusError, describe
 
 log = logging.getLogger("curnlp")
@@ -25,8 +26,6 @@ __all__ = ["read_table", "sniff_delimiter", "LabelledCorpus", "load_corpus", "TE
 #: Text column names of common exports, tried in order when none is given.
 TEXT_COLUMNS = ("Текст инцидента", "Текст Сообщения", "Текст сообщения", "Текст обращения", "Текст",
                 "text", "Text", "message", "body")
-#: Label given to the merged rare classes when ``rare="other"``.
-OTHER = "другое"
 
 
 def _decode(raw: bytes, source: str) -> str:

@@ -43,7 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .errors import InvalidInput
 from .layout import AgencyLayout
-from .predictor import Prediction, decide, group_proba, predictions, recalibrated, top_contributions
+from .predictor import Prediction, decide, group_proba, predictions, recalibrated, reported, top_contributions
 from .predictor import apply_top1 as _apply_top1, logit as _logit, softmax as _softmax
 from .features import (MessageRecord, MessageVectorizer, MunicipalityEncoder, Period, as_records, detect_periods,
                        period_of, recency_weights)
@@ -560,9 +560,15 @@ class RoutingClassifier(BaseEstimator):
         out = {t: self._recalibrated(t, p) for t, p in out.items()}
         return out, X, A
 
+    def _reported(self, proba) -> dict[str, np.ndarray]:
+        """The distributions labels are chosen from (:func:`curnlp.predictor.reported`):
+        no merged rare class, the topic inside the chosen group."""
+        return reported(proba, {t: [str(c) for c in self.classes_[t]] for t in proba},
+                        getattr(self, "topic_group_index_", None))
+
     def _decide(self, proba) -> dict[str, np.ndarray]:
-        """Chosen class index per row and target, with the topic inside the chosen group."""
-        return decide(proba, getattr(self, "topic_group_index_", None))
+        """Chosen class index per row and target (argmax of :meth:`_reported`)."""
+        return decide(self._reported(proba))
 
     def predict(self, records, top: int = 3, times=None) -> list[dict[str, Prediction]]:
         """Per record, ``{target: Prediction(label, confidence, alternatives)}``.
@@ -580,7 +586,8 @@ class RoutingClassifier(BaseEstimator):
         needs per message, at the cost of one prediction."""
         recs = as_records(records)
         proba, X, A = self._forward(recs, times)
-        preds = predictions(proba, self._decide(proba), self.classes_, top)
+        shown = self._reported(proba)
+        preds = predictions(shown, decide(shown), self.classes_, top)
         X = X.tocsr()
         matrices = {"agency": (A.tocsr() if A is not None else None, getattr(self, "agency_feature_names_", None))}
         out = []

@@ -35,7 +35,7 @@ import numpy as np
 
 from .errors import InvalidInput
 from .layout import AgencyLayout
-from .records import MessageRecord, Period, as_records, char_doc, lemma_doc, period_of
+from .records import OTHER, MessageRecord, Period, as_records, char_doc, lemma_doc, period_of
 
 __all__ = ["Prediction", "Predictor", "NotCompilable", "compile_bundle"]
 
@@ -133,13 +133,32 @@ def group_proba(p_topic, p_group, n_groups: int, direct_pos, topic_group_matrix,
     return group_mix * out + (1 - group_mix) * agg
 
 
-def decide(proba: dict[str, np.ndarray], topic_group_index) -> dict[str, np.ndarray]:
-    """Chosen class index per row and target, with the topic inside the chosen group."""
-    idx = {t: p.argmax(axis=1) for t, p in proba.items()}
-    if "topic" in proba and "group" in proba and topic_group_index is not None:
-        allowed = (topic_group_index[None, :] == idx["group"][:, None]) | (topic_group_index[None, :] < 0)
-        idx["topic"] = np.where(allowed, proba["topic"], -1.0).argmax(axis=1)
-    return idx
+def reported(proba: dict[str, np.ndarray], classes: dict[str, Sequence], topic_group_index
+             ) -> dict[str, np.ndarray]:
+    """The distribution each target's label is chosen from and reported with: the calibrated
+    probabilities without the merged rare class (:data:`~curnlp.records.OTHER`, never a
+    decision) and, for the topic, without the topics of the other groups than the chosen
+    one (the group agrees with the topic by the choice of distribution). Probabilities are
+    not renormalized: a label's confidence stays its calibrated probability, and the label
+    is the argmax of the distribution its alternatives come from."""
+    out = {}
+    for t, p in proba.items():
+        names = classes[t]
+        other = next((j for j, c in enumerate(names) if c == OTHER), None) if len(names) > 1 else None
+        if other is not None:
+            p = p.copy()
+            p[:, other] = 0.0
+        out[t] = p
+    if "topic" in out and "group" in out and topic_group_index is not None:
+        chosen = out["group"].argmax(axis=1)
+        allowed = (topic_group_index[None, :] == chosen[:, None]) | (topic_group_index[None, :] < 0)
+        out["topic"] = np.where(allowed, out["topic"], 0.0)
+    return out
+
+
+def decide(proba: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Chosen class index per row and target: the argmax of each :func:`reported` distribution."""
+    return {t: p.argmax(axis=1) for t, p in proba.items()}
 
 
 def predictions(proba: dict[str, np.ndarray], idx: dict[str, np.ndarray], classes: dict[str, Sequence],
@@ -161,11 +180,11 @@ def predictions(proba: dict[str, np.ndarray], idx: dict[str, np.ndarray], classe
                                      axis=1)
             alt_names = np.asarray(names, dtype=object)[alt].tolist()
             alt_p = np.take_along_axis(p, alt, axis=1).tolist()
-            columns[t] = [Prediction(label, conf, list(zip(a, q)))
+            columns[t] = [Prediction(label, conf, [(n_, q_) for n_, q_ in zip(a, q) if q_ > 0])
                           for label, conf, a, q in zip(labels, confidence, alt_names, alt_p)]
         else:  # fewer classes than asked for, or none
             columns[t] = [
-                Prediction(label, conf, [(names[m], float(q)) for m, q in zip(o, p_o) if m != j][:top - 1])
+                Prediction(label, conf, [(names[m], float(q)) for m, q in zip(o, p_o) if m != j and q > 0][:top - 1])
                 for label, j, conf, o, p_o in zip(labels, chosen.tolist(), confidence, order.tolist(),
                                                   np.take_along_axis(p, order, axis=1).tolist())]
     return [{t: columns[t][i] for t in proba} for i in range(n)]
@@ -632,7 +651,8 @@ class Predictor:
         contributed most to each predicted label (one pass)."""
         recs = as_records(records)
         proba, context = self._forward(recs, times)
-        preds = predictions(proba, decide(proba, self.topic_group_index), self._class_names(), top)
+        shown = reported(proba, self._class_names(), self.topic_group_index)
+        preds = predictions(shown, decide(shown), self._class_names(), top)
         evidence = {t: self._evidence(t, context, [p[t].label for p in preds], k)
                     for t in explain if k > 0 and t in proba and recs}
         return [(p, {t: e[i] for t, e in evidence.items()}) for i, p in enumerate(preds)]
@@ -646,7 +666,7 @@ class Predictor:
         recs = as_records([record])
         proba, context = self._forward(recs, None if time is None else [time])
         if label is None:
-            label = self.classes_[target][decide(proba, self.topic_group_index)[target][0]]
+            label = self.classes_[target][decide(reported(proba, self._class_names(), self.topic_group_index))[target][0]]
         return self._evidence(target, context, [str(label)], k)[0]
 
 

@@ -12,7 +12,13 @@ import numpy as np
 
 from .errors import InvalidInput
 
-__all__ = ["MessageRecord", "as_records", "lemma_doc", "char_doc", "Period", "period_of"]
+__all__ = ["OTHER", "MessageRecord", "as_records", "lemma_doc", "char_doc", "Period", "period_of"]
+
+
+#: The class that rare labels are merged into when training with ``rare="other"``. It is
+#: learned (its messages are not lost) but never given as a decision: nobody can send a
+#: message to «другое» (see :func:`curnlp.predictor.reported`).
+OTHER = "другое"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,10 @@ def test_shapes_and_probabilities(fitted, data):
     assert len(preds) == len(data)
     first = preds[0]["topic"]
     assert isinstance(first, Prediction) and 0 < first.confidence <= 1
-    assert len(first.alternatives) == 2 and first.label not in [label for label, _ in first.alternatives]
-    assert first.alternatives[0][1] >= first.alternatives[1][1]
+    # runners-up: at most two, from the same distribution as the label (topics of the chosen group)
+    assert len(first.alternatives) <= 2 and first.label not in [label for label, _ in first.alternatives]
+    assert [q for _, q in first.alternatives] == sorted((q for _, q in first.alternatives), reverse=True)
+    assert all(q <= first.confidence for _, q in first.alternatives)
     acc = np.mean([p["topic"].label == t for p, t in zip(preds, data.topic)])
     assert acc > 0.9  # training data of a separable toy corpus
 
@@ -179,3 +181,28 @@ def test_agency_stacks_the_chosen_target(data, stack_on):
     assert only.stack_target_ == "group"
     with pytest.raises(InvalidInput):
         RoutingClassifier(stack_on="agency").fit(_records(data), topic=data.topic, agency=data.agency)
+
+
+def test_merged_rare_class_is_learned_but_never_decided(data):
+    """«другое» (rare agencies merged) keeps its messages in training, yet no prediction is «другое»:
+    nobody can send a message there. Messages most like the rare ones get a real agency, and every
+    label is the argmax of the distribution its alternatives come from."""
+    from curnlp.predictor import Predictor
+    from curnlp.records import OTHER
+    rare = pd.DataFrame([{"text": t, "lemmas": _lemmas(t), "municipality": "Курск", "topic": "Прочее",
+                          "group": None, "agency": OTHER}
+                         for t in ["Соседи шумят по ночам, музыка до утра, улица {s}".format(s=s) for s in _STREETS]])
+    both = pd.concat([data, rare], ignore_index=True)
+    clf = RoutingClassifier(vectorizer=MessageVectorizer(min_df=1), cv=3).fit(
+        _records(both), topic=both.topic, group=both.group, agency=both.agency)
+    assert OTHER in list(clf.classes_["agency"])
+    probe = [{"lemmas": _lemmas(t), "text": t, "municipality": "Курск"}
+             for t in ["соседи ШУМЯТ ночью, музыка, улица Ленина", "шумят соседи до утра!!! ул. Мира"]]
+    proba = clf.predict_proba(probe)["agency"]
+    assert (np.asarray(clf.classes_["agency"])[proba.argmax(axis=1)] == OTHER).all()  # the raw argmax is «другое»
+    for model in (clf, Predictor.from_classifier(clf)):
+        for p in model.predict(_records(both) + probe):
+            for pred in p.values():
+                assert pred.label != OTHER and OTHER not in [label for label, _ in pred.alternatives]
+                assert all(q <= pred.confidence for _, q in pred.alternatives)
+    assert OTHER not in set(clf.predict_labels(probe)["agency"])  # what cross-validation scores

@@ -86,14 +86,14 @@ def _cross_validate_prepared(corpus: LabelledCorpus, prepared: Prepared, folds: 
             times=None if times is None else times[train_idx])
         as_of = times[test_idx] if times is not None and scheme == "grouped" else None
         test_recs = [prepared.records[i] for i in test_idx]
-        proba = clf.predict_proba(test_recs, as_of)
+        shown = clf._reported(clf.predict_proba(test_recs, as_of))  # top-3 among the labels it can give
         out = clf.predict_labels(test_recs, as_of)
         tested[test_idx] = True
         for t in corpus.labels:
             if t in out:  # a fold whose training rows carry no label of t predicts nothing for it
                 pred[t][test_idx] = out[t]
                 conf[t][test_idx] = out[t + "_confidence"]
-                best = clf.classes_[t][np.argsort(-proba[t], axis=1, kind="stable")[:, :3]]
+                best = clf.classes_[t][np.argsort(-shown[t], axis=1, kind="stable")[:, :3]]
                 top3[t][test_idx] = [corpus.labels[t][i] in set(b) for i, b in zip(test_idx, best)]
     keep = np.flatnonzero(tested)
 
