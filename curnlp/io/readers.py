@@ -33,7 +33,7 @@ __all__ = ["Row", "Table", "open_table", "format_of", "FORMATS", "SUFFIXES"]
 
 #: File formats read and written.
 FORMATS = ("csv", "jsonl", "parquet", "xlsx")
-SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _DEFAULT_BATCH_ROWS = 1000
