@@ -17,7 +17,7 @@ def window(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -54,7 +54,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-span", type=window, help="longest incident, same units (default: 2 x window)")
     p.add_argument("--threshold", type=_share, help="minimum link score, 0-1 (default 0.15; higher: smaller, "
                                                     "purer incidents)")
-    p.add_argument("--min-size", type=_positive_int, default=2, help="smallest incident in the table (default 2)")
+    p.add_argument("--min-size", type=positive_int, default=2, help="smallest incident in the table (default 2)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p.set_defaults(func=run)
     return p

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .incidents import window
+from .incidents import positive_int, window
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -27,7 +27,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-incidents", action="store_true", help="skip the incident search (faster on huge files)")
     p.add_argument("--period", choices=("auto", "week", "month"), default="auto",
                    help="time buckets of the trend table (default: weeks up to 120 days, else months)")
-    p.add_argument("--top", type=int, default=10, help="groups shown as columns, topics listed x2 (default 10)")
+    p.add_argument("--top", type=positive_int, default=10, help="groups shown as columns, topics listed x2 (default 10)")
     p.add_argument("--title", help="page title")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p.set_defaults(func=run)
