@@ -5,10 +5,8 @@ import hashlib
 import logging
 import os
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -17,6 +15,7 @@ import pandas as pd
 from . import io as _io
 from .records import OTHER
 from .errors import CorpusError, describe
+from .io.dates import format_time, parse_times
 
 log = logging.getLogger("curnlp")
 
@@ -28,60 +27,23 @@ TEXT_COLUMNS = ("Текст инцидента", "Текст Сообщения"
                 "text", "Text", "message", "body")
 
 
-def _decode(raw: bytes, source: str) -> str:
-    """``raw`` as text, with the encoding detector of scoring (:func:`curnlp.io.decode`)."""
-    return _io.decode(raw, source)
-
-
 #: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`), kept here by name.
 sniff_delimiter = _io.sniff_delimiter
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV (encoding and delimiter detected), JSONL, Parquet or XLSX file as strings.
+    """Read a CSV (encoding and delimiter detected), JSONL, Parquet or XLSX file.
 
-    CSV files are read by :func:`curnlp.io.read_frame`, with the detection and the
-    broken-record recovery of ``curnlp score``; records that cannot be read are left out,
-    logged, and listed in ``frame.attrs["read_problems"]``.
+    Read by :func:`curnlp.io.read_frame`, with the detection and the broken-record recovery
+    of ``curnlp score``; records that cannot be read are left out, logged, and listed in
+    ``frame.attrs["read_problems"]``.
 
     Raises
     ------
     CorpusError
         If the file is missing, of an unknown type or unreadable.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise CorpusError(f"no such file: {str(p)!r}")
-    suffix = p.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            frame = _io.read_frame(p)
-            problems = frame.attrs.get("read_problems") or []
-            if problems:
-                log.warning("curnlp: %s: %d record(s) could not be read and were left out, e.g. %s",
-                            p, len(problems), problems[0])
-            return frame
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(p, lines=True, dtype=False).astype(object)
-        if suffix == ".parquet":
-            _require("pyarrow", "Parquet", "pip install pyarrow")
-            return pd.read_parquet(p)
-        if suffix == ".xls":
-            raise CorpusError(f"{p}: old Excel .xls files are not supported; save it as .xlsx or .csv")
-        if suffix in (".xlsx", ".xlsm"):
-            _require("openpyxl", "XLSX", "pip install openpyxl")
-            return pd.read_excel(p, dtype=str)
-    except CorpusError:
-        raise
-    except Exception as exc:
-        raise CorpusError(f"{p}: cannot read as {suffix[1:]}: {type(exc).__name__}: {exc}") from exc
-    raise CorpusError(f"{p}: unknown file type {suffix!r}; use .csv, .tsv, .jsonl, .parquet or .xlsx")
-
-
-def _require(module: str, what: str, hint: str) -> None:
-    import importlib.util
-    if importlib.util.find_spec(module) is None:
-        raise CorpusError(f"reading {what} needs the package {module!r}, which is not installed: {hint}")
+    return _io.read_frame(path)
 
 
 def guess_text_column(columns) -> str:
@@ -294,81 +256,6 @@ def _duplicates(texts: list[str], labels: Mapping[str, list[str | None]]) -> lis
                        f"conflicting {target} labels, e.g. {preview!r}: "
                        + ", ".join(f"{label!r} ×{n}" for label, n in seen.most_common(3)))
     return out
-
-
-# ------------------------------------------------------------------------------ time column
-
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-
-
-def parse_times(values: Any, column: str = "time") -> tuple[np.ndarray, str]:
-    """Turn a time column into sortable numbers: ``(values, kind)``.
-
-    ``kind`` is ``"number"`` when every value is a number (an ``id`` that grows with time,
-    a year; kept as is) and ``"datetime"`` otherwise: ISO dates and datetimes
-    (``2021-03-15``, ``2021-03-15T10:30:00+03:00``), day-first dates (``15.03.2021``,
-    ``15/03/2021 10:30``), ``datetime``/``Timestamp`` objects; values become seconds since
-    1970-01-01 UTC (time-zone aware values are converted to UTC).
-
-    Raises
-    ------
-    CorpusError
-        Naming the first rows (1-based, among the rows given) whose value is empty or
-        cannot be read, with those values.
-
-    >>> parse_times(["15.03.2021", "2021-03-16", "17/03/2021 10:30"])[1]
-    'datetime'
-    >>> parse_times(["12", "7", 3])[0].tolist()
-    [12.0, 7.0, 3.0]
-    """
-    items = list(values.tolist() if hasattr(values, "tolist") else values)
-    n = len(items)
-
-    def missing(v: Any) -> bool:
-        return v is None or (isinstance(v, str) and not v.strip()) or (
-            not isinstance(v, (str, list, tuple, dict)) and bool(pd.isna(v)))
-
-    def fail(bad: list[int], why: str) -> CorpusError:
-        shown = ", ".join(f"row {i + 1} ({items[i]!r})" for i in bad[:5])
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        return CorpusError(f"time column {column!r}: {len(bad)} of {n} value(s) {why}: {shown}{more}. Use dates "
-                           "(2021-03-15, 15.03.2021, with or without a time) or numbers that grow with time")
-
-    empty = [missing(v) for v in items]
-    numeric = [not empty[i] and isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-               or (isinstance(v, str) and bool(_NUMBER.match(v.strip()))) for i, v in enumerate(items)]
-    if all(a or b for a, b in zip(numeric, empty)):
-        if any(empty):
-            raise fail([i for i, e in enumerate(empty) if e], "are empty")
-        return np.array([float(str(v).strip().replace(",", ".")) for v in items], dtype=float), "number"
-    out = np.full(n, np.nan)
-    for i, v in enumerate(items):
-        if numeric[i] or empty[i]:
-            continue  # a lone number among dates is not a date
-        if isinstance(v, str):
-            s = v.strip()
-            iso = bool(re.match(r"^\d{4}-\d{1,2}-\d{1,2}", s))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "could not infer format": each value is parsed alone
-                stamp = pd.to_datetime(s, errors="coerce", dayfirst=not iso, format="ISO8601" if iso else None)
-        else:
-            stamp = pd.to_datetime(v, errors="coerce")
-        if isinstance(stamp, pd.Timestamp) and not pd.isna(stamp):
-            if stamp.tzinfo is not None:
-                stamp = stamp.tz_convert("UTC").tz_localize(None)
-            out[i] = (stamp - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
-    bad = np.flatnonzero(~np.isfinite(out)).tolist()
-    if bad:
-        raise fail(bad, "are empty or cannot be read as a date or time")
-    return out, "datetime"
-
-
-def format_time(value: float, kind: str) -> str:
-    """A parsed time back as text: the number, or an ISO date (with the time when not midnight)."""
-    if kind != "datetime":
-        return f"{value:g}"
-    stamp = pd.Timestamp(0) + pd.Timedelta(seconds=float(value))
-    return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M")
 
 
 def time_column(frame: pd.DataFrame, column: str, text: str | None = None) -> tuple[np.ndarray, str, str]:

@@ -320,7 +320,7 @@ class Router:
         items = [None if _no_time(v) else v for v in items]
         if all(v is None for v in items):
             return None
-        from .corpus import parse_times
+        from .io.dates import parse_times
         from .errors import CorpusError
         kind = (self.manifest.get("time") or {}).get("kind")
         if kind is None:

@@ -147,12 +147,12 @@ _MESSY = [
 
 
 def test_block_vectors_equal_the_rows_of_the_single_matrix():
-    from curnlp.analytics import incidents as inc
+    from curnlp.analytics.incidents import vectors as inc
     rng = np.random.default_rng(1)
     texts = _MESSY + [_MESSY[k] + (" " + _MESSY[m].lower() if m % 3 else "")
                       for k, m in rng.integers(0, len(_MESSY), (300, 2))]
     full = inc.text_vectors(texts)  # one matrix of all rows (small input)
-    store = inc._TextStore()
+    store = inc.TextStore()
     for start in range(0, len(texts), 37):  # added in chunks, as find_incidents reads
         store.add(texts[start:start + 37])
     store.finish()
@@ -173,13 +173,13 @@ def test_block_vectors_equal_the_rows_of_the_single_matrix():
 
 
 def test_batch_sizes_do_not_change_the_incidents(monkeypatch):
-    from curnlp.analytics import incidents as inc
+    from curnlp.analytics.incidents import vectors
     scored = scored_archive("Курск").copy()
     before = find_incidents(scored)
     # tiny reading chunks, vector chunks and incident batches: every batching path runs many times
-    monkeypatch.setattr(inc, "_CHUNK", 97)
-    monkeypatch.setattr(inc, "_BATCH", 40)
-    monkeypatch.setattr(inc, "_VECTOR_ROWS", 13)
+    monkeypatch.setattr(vectors, "CHUNK", 97)
+    monkeypatch.setattr(vectors, "BATCH", 40)
+    monkeypatch.setattr(vectors, "VECTOR_ROWS", 13)
     after = find_incidents(scored)
     assert list(after.rows["incident"]) == list(before.rows["incident"])
     pd.testing.assert_frame_equal(after.table, before.table)
@@ -196,7 +196,7 @@ def test_the_callers_frame_is_left_unchanged():
 
 
 def test_links_chosen_as_pairs_stream_in_are_those_of_all_pairs_at_once():
-    from curnlp.analytics.incidents import _LinkStream
+    from curnlp.analytics.incidents.links import LinkStream
     rng = np.random.default_rng(3)
     n = 400
     bucket = np.sort(rng.integers(0, 12, n))
@@ -211,8 +211,8 @@ def test_links_chosen_as_pairs_stream_in_are_those_of_all_pairs_at_once():
         keep = (i > j) & (rng.random(len(i)) < 0.3)
         s = np.round(rng.uniform(0.15, 0.6, keep.sum()), 2)  # rounded: many ties
         arrivals.append((b, i[keep], j[keep], s))
-    once = _LinkStream(muni, 0.35, 3, 0.5)
-    stream = _LinkStream(muni, 0.35, 3, 0.5)
+    once = LinkStream(muni, 0.35, 3, 0.5)
+    stream = LinkStream(muni, 0.35, 3, 0.5)
     completed = -1
     for b, i, j, s in arrivals:
         done = (bucket < b - 1) & (bucket > completed)

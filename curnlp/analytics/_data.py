@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -16,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorpusError
+from ..io import SUFFIXES, read_frame
+from ..io.dates import datetimes, parse_window
 
 __all__ = ["ROUTING_COLUMNS", "DATE_HINTS", "TEXT_HINTS", "read_scored", "check_scored", "time_column",
            "text_column", "parse_times", "parse_window", "clean_label", "group_names", "municipality_parents",
-           "place_mentions"]
+           "place_mentions", "NO_LABEL", "NO_PLACE", "group_label", "place_label"]
 
 #: Columns ``curnlp score`` adds to every input row (present or future).
 ROUTING_COLUMNS = ("topic", "topic_confidence", "group", "group_name", "agency", "agency_confidence",
@@ -29,12 +30,16 @@ DATE_HINTS = ("дата", "date", "время", "time", "создан", "created
 #: Substrings of column names that suggest the message text (lowercase).
 TEXT_HINTS = ("текст", "text", "сообщени", "message", "обращени", "body", "content")
 _TRUE = {"true", "1", "да", "yes", "1.0"}
+#: Shown for a row without a municipality, and for a missing label.
+NO_PLACE = "не определено"
+NO_LABEL = "—"
 
 
 def read_scored(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
-    """Read a scored archive (CSV, TSV, JSONL, Parquet, XLSX) with every value as read.
+    """Read a scored archive (CSV or TSV with any delimiter and encoding ``curnlp score`` reads,
+    JSONL, Parquet, XLSX) with :func:`curnlp.io.read_frame`; a DataFrame is returned as is.
 
-    CSV/JSONL cells stay strings (ids like ``007`` keep their zeros); a DataFrame is returned as is.
+    CSV cells stay strings (ids like ``007`` keep their zeros), empty cells are missing values.
     Raises :class:`CorpusError` when the file is missing or unreadable.
     """
     if isinstance(path, pd.DataFrame):
@@ -42,18 +47,16 @@ def read_scored(path: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise CorpusError(f"{p} does not exist")
-    suffix = "".join(p.suffixes[-2:]).lower() if p.suffix.lower() == ".gz" else p.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(p, dtype=str)
-        if suffix in (".jsonl", ".ndjson", ".jsonl.gz"):
-            return pd.read_json(p, lines=True, dtype=False)
-        sep = "\t" if suffix in (".tsv", ".tab") else ","
-        return pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"cannot read scored archive {p}: {exc}") from exc
+    frame = read_frame(p)
+    if SUFFIXES.get(p.suffix.lower()) not in ("csv", "jsonl"):
+        return frame
+    for c in frame.columns[(frame.dtypes == object).to_numpy()]:
+        # typed as pandas types a table it reads: an empty cell is missing, text columns are str
+        column = frame[c]
+        column = column.mask(column == "")
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        frame[c] = column.astype("str") if kind in ("string", "empty") else column.infer_objects()
+    return frame
 
 
 def check_scored(df: pd.DataFrame, source: str = "input", needed: Sequence[str] = ("topic", "group", "municipality")) -> None:
@@ -99,49 +102,8 @@ def text_column(df: pd.DataFrame, name: str | None = None) -> str:
     return max(pool, key=lambda c: lengths[c])
 
 
-_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "ISO8601")
-
-
-def parse_times(values: pd.Series) -> pd.Series:
-    """Timestamps (naive, ``NaT`` where unparseable) with the format that parses most values."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = pd.to_datetime(values)
-        return out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
-    strings = values.astype("string").str.strip()
-    sample = strings.dropna().head(300)
-    best, best_share = None, -1.0
-    for fmt in _FORMATS:
-        try:
-            share = pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean() if len(sample) else 0.0
-        except (ValueError, TypeError):
-            continue
-        if share > best_share:
-            best, best_share = fmt, share
-        if share == 1.0:
-            break
-    out = pd.to_datetime(strings, format=best, errors="coerce")
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    return out
-
-
-def parse_window(window: str | pd.Timedelta | float | int) -> pd.Timedelta:
-    """A time window: ``"48h"``, ``"2d"``, ``"90min"``, a Timedelta, or hours as a number."""
-    if isinstance(window, pd.Timedelta):
-        td = window
-    elif isinstance(window, (int, float)):
-        td = pd.Timedelta(hours=float(window))
-    else:
-        try:
-            text = re.sub(r"(\d)\s*(?:d|дн|сут)\w*$", r"\1D", str(window).strip().lower())
-            text = re.sub(r"(\d)\s*ч\w*$", r"\1h", text)
-            td = pd.Timedelta(text)
-        except ValueError as exc:
-            raise CorpusError(f"cannot read time window {window!r} (use e.g. 48h, 2d, 90min)") from exc
-    if td <= pd.Timedelta(0):
-        raise CorpusError(f"time window must be positive, not {window!r}")
-    return td
+#: Timestamps of a column (naive, ``NaT`` where unparseable), by the date rules of :mod:`curnlp.io.dates`.
+parse_times = datetimes
 
 
 def clean_label(values: pd.Series) -> pd.Series:
@@ -216,3 +178,17 @@ def load_region_or_none(region: Any) -> Any | None:
         return region
     from ..places import load_region
     return load_region(region)
+
+
+def group_label(code: Any, names: dict[str, str]) -> str:
+    """«Name (code)» when the code has a name, else the code (or «—»)."""
+    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)) or code == "":
+        return NO_LABEL
+    code = str(code)
+    name = names.get(code)
+    return f"{name} ({code})" if name and name != code else code
+
+
+def place_label(m: str, parents: dict[str, str]) -> str:
+    """«Курск › Сеймский округ» for an inner okrug, the name otherwise."""
+    return f"{parents[m]} › {m}" if m in parents else m

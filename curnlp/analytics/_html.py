@@ -7,11 +7,15 @@ Every value from the data goes through :func:`e` (HTML escaping).
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import html
 import io
+import os
+from collections import Counter
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["e", "n", "pct", "plain", "short", "table", "img", "png", "barh", "CSS", "page"]
+__all__ = ["e", "n", "pct", "plain", "short", "table", "img", "png", "barh", "daily", "CSS", "page", "write_page"]
 
 #: Screen and print styles; ``@page`` sets A4 for the printable brief.
 CSS = """
@@ -111,8 +115,41 @@ def barh(items: Sequence[tuple[str, int]], title: str, width: float = 9, color: 
     return png(fig)
 
 
+def daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None, size=(9, 3.2),
+          highlight_from: _dt.date | None = None) -> str:
+    """Messages per day as bars (and ``series`` as lines), the latest window shaded from
+    ``highlight_from`` (base64 PNG)."""
+    import pandas as pd
+    from matplotlib.figure import Figure
+    first, last = min(by_day), max(by_day)
+    days = pd.date_range(first, last, freq="D").date
+    fig = Figure(figsize=size)
+    ax = fig.subplots()
+    ax.bar(days, [by_day.get(x, 0) for x in days], color="#9bb5d6", label="всего за день", width=0.9)
+    for name, counter in (series or {}).items():
+        ax.plot(days, [counter.get(x, 0) for x in days], lw=1.2, label=short(name, 34))
+    if highlight_from is not None:
+        ax.axvspan(pd.Timestamp(highlight_from), pd.Timestamp(last) + pd.Timedelta(days=1), color="#c0392b",
+                   alpha=0.12, label="последнее окно")
+    from matplotlib.dates import DateFormatter
+    ax.xaxis.set_major_formatter(DateFormatter("%d.%m"))
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    return png(fig)
+
+
 def page(title: str, body: Sequence[str], extra_css: str = "") -> str:
     """A complete self-contained HTML page in Russian."""
     return (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>{e(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<style>{CSS}{extra_css}</style></head><body>\n" + "\n".join(body) + "\n</body></html>")
+
+
+def write_page(page: str, output: str | os.PathLike[str]) -> None:
+    """Write an HTML page through a temporary file (a browser never opens half a page)."""
+    target = Path(output)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)

@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..errors import CorpusError
 from . import _html as H
-from ._data import (clean_label, group_names, is_true, load_region_or_none, municipality_parents, parse_times,
-                    place_mentions, read_scored, text_column)
+from ._data import (NO_LABEL, clean_label, group_label, group_names, is_true, load_region_or_none,
+                    municipality_parents, parse_times, place_label, place_mentions, read_scored, text_column)
 
 __all__ = ["select_municipality", "render_brief", "write_brief"]
 
@@ -99,7 +99,6 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
                  text_column_name: str | None = None) -> str:
     """The brief on ``municipality`` as one self-contained HTML page (A4 when printed)."""
     from .incidents import find_incidents
-    from .report import NO_LABEL, group_label, place_label
     from .spikes import find_spikes
     df = read_scored(data)
     region = load_region_or_none(region)
@@ -154,9 +153,8 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
                              f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(format(s.expected, '.1f'))})")
             parts.append('<div class="alert"><b>Всплеск обращений:</b> ' + "; ".join(items) + "</div>")
         if len(dated):
-            from .report import _daily
             by_day = Counter(dated.dt.date.value_counts().to_dict())
-            parts.append(H.img(_daily(by_day, "Обращения по дням", size=(7.4, 1.9),
+            parts.append(H.img(H.daily(by_day, "Обращения по дням", size=(7.4, 1.9),
                                       highlight_from=(spikes.window_start.date() if spikes.window_start is not None
                                                       else None)), "Обращения по дням"))
     top_topics = topics.value_counts().head(6)
@@ -204,7 +202,6 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
 def write_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str, output: str | os.PathLike[str],
                 **options: Any) -> str:
     """Write the brief on ``municipality`` to ``output``; returns the printed municipality name."""
-    from .report import _write
     page = render_brief(data, municipality, **options)
-    _write(page, output)
+    H.write_page(page, output)
     return municipality

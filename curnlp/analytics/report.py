@@ -14,32 +14,27 @@ value from the data is HTML-escaped. ``--municipality NAME`` writes the one-page
 """
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import logging
 import os
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import CorpusError
 from . import _html as H
-from ._data import (DATE_HINTS, check_scored, clean_label, group_names, is_true, load_region_or_none,
-                    municipality_parents, parse_times, read_scored, time_column)
+from ._data import (DATE_HINTS, NO_LABEL, NO_PLACE, check_scored, clean_label, group_label, group_names, is_true,
+                    load_region_or_none, municipality_parents, parse_times, place_label, read_scored, time_column)
 
-__all__ = ["Digest", "summarize", "render_html", "write_report", "register", "DATE_HINTS", "NO_PLACE",
-           "hierarchy"]
+__all__ = ["Digest", "summarize", "render_html", "write_report", "DATE_HINTS", "NO_PLACE", "NO_LABEL",
+           "hierarchy", "group_label", "place_label"]
 
 log = logging.getLogger("curnlp")
 
-NO_PLACE = "не определено"
-NO_LABEL = "—"
 
 
 @dataclass
@@ -97,15 +92,6 @@ class Digest:
 # ---------------------------------------------------------------------------------------
 # Counting
 # ---------------------------------------------------------------------------------------
-
-def group_label(code: Any, names: dict[str, str]) -> str:
-    """«Name (code)» when the code has a name, else the code (or «—»)."""
-    if code is None or code is pd.NA or (isinstance(code, float) and np.isnan(code)) or code == "":
-        return NO_LABEL
-    code = str(code)
-    name = names.get(code)
-    return f"{name} ({code})" if name and name != code else code
-
 
 def _error_kind(message: str) -> str:
     """Group error messages by their kind (numbers and details dropped)."""
@@ -229,37 +215,6 @@ def hierarchy(counts: Counter, parents: dict[str, str]) -> list[tuple[str, list[
     return rows
 
 
-def place_label(m: str, parents: dict[str, str]) -> str:
-    """«Курск › Сеймский округ» for an inner okrug, the name otherwise."""
-    return f"{parents[m]} › {m}" if m in parents else m
-
-
-# ---------------------------------------------------------------------------------------
-# Charts
-# ---------------------------------------------------------------------------------------
-
-def _daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None, size=(9, 3.2),
-           highlight_from: _dt.date | None = None) -> str:
-    from matplotlib.figure import Figure
-    first, last = min(by_day), max(by_day)
-    days = pd.date_range(first, last, freq="D").date
-    fig = Figure(figsize=size)
-    ax = fig.subplots()
-    ax.bar(days, [by_day.get(x, 0) for x in days], color="#9bb5d6", label="всего за день", width=0.9)
-    for name, counter in (series or {}).items():
-        ax.plot(days, [counter.get(x, 0) for x in days], lw=1.2, label=H.short(name, 34))
-    if highlight_from is not None:
-        ax.axvspan(pd.Timestamp(highlight_from), pd.Timestamp(last) + pd.Timedelta(days=1), color="#c0392b",
-                   alpha=0.12, label="последнее окно")
-    from matplotlib.dates import DateFormatter
-    ax.xaxis.set_major_formatter(DateFormatter("%d.%m"))
-    ax.set_title(title, fontsize=11)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    fig.autofmt_xdate()
-    return H.png(fig)
-
-
 # ---------------------------------------------------------------------------------------
 # HTML
 # ---------------------------------------------------------------------------------------
@@ -368,7 +323,7 @@ def render_html(digest: Digest, *, title: str | None = None, top: int = 10, spik
             parts.append("<h2>Динамика</h2>")
             parts.append(f'<p class="note">Дата: столбец «{H.e(d.date_column)}»'
                          f"{f'; без даты: {H.n(d.undated)}' if d.undated else ''}.</p>")
-            parts.append(H.img(_daily(d.by_day, "Обращения по дням"), "Обращения по дням"))
+            parts.append(H.img(H.daily(d.by_day, "Обращения по дням"), "Обращения по дням"))
             unit = "Неделя (с понедельника)" if d.period == "week" else "Месяц"
             fmt = "%d.%m.%Y" if d.period == "week" else "%m.%Y"
             keys = sorted(d.by_period)
@@ -431,13 +386,6 @@ def render_html(digest: Digest, *, title: str | None = None, top: int = 10, spik
     return H.page(title, parts)
 
 
-def _write(page: str, output: str | os.PathLike[str]) -> None:
-    target = Path(output)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-
-
 def write_report(scored: str | os.PathLike[str] | pd.DataFrame, output: str | os.PathLike[str], *,
                  date_column: str | None = None, time_column: str | None = None, period: str = "auto",
                  top: int = 10, title: str | None = None, window: str = "48h", region: Any = "kursk",
@@ -452,7 +400,7 @@ def write_report(scored: str | os.PathLike[str] | pd.DataFrame, output: str | os
     digest = digest_frame(df, source, date_column=column, period=period, region=region)
     if municipality is not None:
         from .brief import render_brief
-        _write(render_brief(df, municipality, digest=digest, window=window, region=region), output)
+        H.write_page(render_brief(df, municipality, digest=digest, window=window, region=region), output)
         return digest
     found_spikes = found_incidents = None
     if digest.date_column and digest.by_day:
@@ -465,43 +413,6 @@ def write_report(scored: str | os.PathLike[str] | pd.DataFrame, output: str | os
             found_incidents = find_incidents(df, time_column_name=digest.date_column, window=window).table
     from .geo import coordinates
     coords = coordinates(region, cities) if region is not None else {}
-    _write(render_html(digest, title=title, top=top, spikes=found_spikes, incidents=found_incidents,
+    H.write_page(render_html(digest, title=title, top=top, spikes=found_spikes, incidents=found_incidents,
                        coords=coords), output)
     return digest
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    digest = write_report(args.scored, args.output, time_column=args.time_column, period=args.period, top=args.top,
-                          title=args.title, window=args.window, region=None if args.region == "none" else args.region,
-                          cities=args.cities, incidents=not args.no_incidents, municipality=args.municipality)
-    if not args.quiet:
-        what = f"brief for {args.municipality}" if args.municipality else "report"
-        print(f"curnlp report: {digest.rows:,} rows ({digest.routed:,} routed, {digest.failed:,} failed, "
-              f"{digest.review_share:.1%} need review) -> {what} {args.output}", file=sys.stderr)
-    return 0
-
-
-def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``report`` subcommand to ``subparsers`` (from ``add_subparsers``)."""
-    p = subparsers.add_parser("report", help="HTML digest of a scored archive (spikes, incidents, map, trends, "
-                                             "groups, municipalities) or a one-page municipality brief",
-                              description="Summarise a file written by 'curnlp score' as one self-contained "
-                                          "Russian HTML page with tables and charts; with --municipality, a "
-                                          "printable A4 brief for one municipality.")
-    p.add_argument("scored", help="output of curnlp score (.csv, .jsonl, .parquet, .xlsx)")
-    p.add_argument("-o", "--output", required=True, help="HTML file to write")
-    p.add_argument("--time-column", "--date-column", dest="time_column",
-                   help="column with the message date/time (default: detected)")
-    p.add_argument("--window", default="48h", help="latest window for spikes and incident window (default 48h)")
-    p.add_argument("--municipality", help="write the one-page brief of this municipality or town instead")
-    p.add_argument("--region", default="kursk", help="region pack for group names, okrugs and the map "
-                                                     "(name or JSON file; 'none' for none; default kursk)")
-    p.add_argument("--cities", help="city.csv with coordinates to use instead of the shipped table")
-    p.add_argument("--no-incidents", action="store_true", help="skip the incident search (faster on huge files)")
-    p.add_argument("--period", choices=("auto", "week", "month"), default="auto",
-                   help="time buckets of the trend table (default: weeks up to 120 days, else months)")
-    p.add_argument("--top", type=int, default=10, help="groups shown as columns, topics listed x2 (default 10)")
-    p.add_argument("--title", help="page title")
-    p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
-    p.set_defaults(func=_cmd_report)
-    return p

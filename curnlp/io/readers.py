@@ -29,11 +29,11 @@ from typing import Any, BinaryIO, Iterable, Iterator
 from ..errors import CorpusError, describe
 from .detect import HEAD_BYTES, detect_encoding, sniff_delimiter
 
-__all__ = ["Row", "Table", "open_table", "format_of", "read_frame", "FORMATS", "SUFFIXES"]
+__all__ = ["Row", "Table", "open_table", "format_of", "FORMATS", "SUFFIXES"]
 
 #: File formats read and written.
 FORMATS = ("csv", "jsonl", "parquet", "xlsx")
-SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _DEFAULT_BATCH_ROWS = 1000
@@ -488,23 +488,3 @@ def open_table(path: str | os.PathLike[str], *, format: str | None = None, encod
         raise CorpusError(f"reading {fmt} needs {exc.name}: pip install {exc.name}") from exc
     except Exception as exc:
         raise CorpusError(f"{name}: cannot read as {fmt}: {type(exc).__name__}: {exc}") from exc
-
-
-def read_frame(path: str | os.PathLike[str]):
-    """A whole CSV or JSONL file as a DataFrame of its rows (CSV cells as strings), read with
-    the same detection and recovery as scoring. Rows that could not be read are left out
-    and described in ``frame.attrs["read_problems"]``."""
-    import pandas as pd
-    table = open_table(path)
-    try:
-        kept, problems = [], []
-        for row in table.rows():
-            if row.error is not None:
-                problems.append(row.error)
-            else:
-                kept.append(row.values)
-        frame = pd.DataFrame(kept, columns=table.columns, dtype=object)
-    finally:
-        table.close()
-    frame.attrs["read_problems"] = problems
-    return frame
