@@ -62,7 +62,7 @@ def test_a_window_without_a_unit_or_not_positive_is_refused(command, window, why
         main([command, str(tmp_path / "missing.csv"), "-o", str(tmp_path / "out.csv"), f"--window={window}"])
     assert exit_.value.code == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith(f"curnlp {command}: error: argument --window: ") and why in last
+    assert last.startswith("curnlp: error: argument --window: ") and why in last and f"curnlp {command} --help" in last
     assert "min, h, d or w" in last
 
 
