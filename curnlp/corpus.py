@@ -29,12 +29,7 @@ TEXT_COLUMNS = ("Текст инцидента", "Текст Сообщения"
 OTHER = "другое"
 
 
-def _decode(raw: bytes, source: str) -> str:
-    """``raw`` as text, with the encoding detector of scoring (:func:`curnlp.io.decode`)."""
-    return _io.decode(raw, source)
-
-
-#: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`), kept here by name.
+#: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`): training reads tables with it too.
 sniff_delimiter = _io.sniff_delimiter
 
 
