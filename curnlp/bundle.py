@@ -53,7 +53,7 @@ class Bundle:
 
 
 def _installed(name: str) -> str:
-    from importlib import metadata  # not at import: routing never asks (~20 ms of a load)
+    from importlib import metadata  # imported when first asked: routing with the predictor never asks
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -166,7 +166,7 @@ def _check_compatible(manifest: Mapping[str, Any], where: Path, scikit_learn: bo
             f"this curnlp {__version__} reads format {FORMAT_VERSION}: retrain it or install the matching curnlp")
     if not scikit_learn:
         return
-    have = _installed("scikit-learn")  # one lookup, not all of versions(): loading is timed
+    have = _installed("scikit-learn")  # one lookup, not all of versions(): it runs on every load of the estimator
     made = written_by.get("scikit-learn", "?")
     if made.split(".")[:2] != have.split(".")[:2]:
         raise IncompatibleModel(

@@ -27,7 +27,7 @@ TEXT_COLUMNS = ("Текст инцидента", "Текст Сообщения"
                 "text", "Text", "message", "body")
 
 
-#: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`), kept here by name.
+#: The delimiter detector of scoring (:func:`curnlp.io.sniff_delimiter`): training reads tables with it too.
 sniff_delimiter = _io.sniff_delimiter
 
 

@@ -2,7 +2,7 @@
 which is what the router runs.
 
 Training needs scikit-learn; routing does not. Importing scikit-learn (and the parts of
-scipy it pulls in) takes 1-2 s, more than everything else a service loads, so a bundle
+scipy it pulls in) takes longer than everything else a service loads, so a bundle
 also stores the classifier compiled into a :class:`Predictor`: the TF-IDF vocabularies
 and idf weights, the linear models' weights (transposed: one row per feature, so a
 message's few features are a gather), the calibration constants, the topic→group

@@ -287,7 +287,7 @@ class Router:
             then (see :meth:`route`).
         evidence : bool
             ``False`` leaves ``Routing.evidence`` empty (what batch scoring does: it has
-            no column for it, and explaining costs about a fifth of fast-mode routing).
+            no column for it, and explaining is a noticeable share of fast-mode routing).
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
