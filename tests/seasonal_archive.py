@@ -56,3 +56,33 @@ def archive(years: int = 7, start: str = "2019-01-01", seed: int = 0, dispersion
                           "Текст Сообщения": ["обращение"] * len(times)})
     frame.attrs["counts"] = counts
     return frame
+
+
+#: messages per day of the snow group by month (January..December) for the seasonal spikes
+SNOW_PER_DAY = [16, 12, 5, 0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 1, 8]
+
+
+def scored_daily(years: int = 3, end: str = "2026-01-20 12:00", seed: int = 0, extra: int = 0,
+                 municipality: str = "Курск") -> pd.DataFrame:
+    """A scored-like archive (time, municipality, topic, group) of ``years`` years up to ``end``:
+    group ``1`` (snow, winter-peaked, :data:`SNOW_PER_DAY`) and group ``2`` (garbage, 2 a day);
+    ``extra`` more snow messages in the last 48 hours (an unusual snowfall)."""
+    rng = np.random.default_rng(seed)
+    t_end = pd.Timestamp(end)
+    days = pd.date_range(t_end.normalize() - pd.Timedelta(days=int(365.25 * years)), t_end.normalize(), freq="D")
+    times, groups = [], []
+    for day in days:
+        for group, lam in (("1", SNOW_PER_DAY[day.month - 1]), ("2", 2.0)):
+            for _ in range(rng.poisson(lam)):
+                t = day + pd.Timedelta(seconds=float(rng.uniform(0, 86400)))
+                if t <= t_end:
+                    times.append(t)
+                    groups.append(group)
+    for _ in range(extra):
+        times.append(t_end - pd.Timedelta(hours=float(rng.uniform(0, 47))))
+        groups.append("1")
+    frame = pd.DataFrame({"Дата": [t.strftime("%Y-%m-%d %H:%M") for t in times], "municipality": municipality,
+                          "group": groups, "group_name": ["Снег и гололёд" if g == "1" else "Мусор" for g in groups],
+                          "topic": ["Уборка снега" if g == "1" else "Вывоз мусора" for g in groups]})
+    frame.loc[len(frame)] = [t_end.strftime("%Y-%m-%d %H:%M"), municipality, "2", "Мусор", "Вывоз мусора"]
+    return frame.sort_values("Дата", kind="stable").reset_index(drop=True)
