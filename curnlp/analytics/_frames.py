@@ -88,7 +88,7 @@ def period_start(times: pd.Series | pd.Timestamp, freq: str):
         return period_start(pd.Series([times]), freq).iloc[0]
     days = times.dt.normalize()
     if freq == "W":
-        return days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     return days - pd.to_timedelta(days.dt.day - 1, unit="D")
 
 

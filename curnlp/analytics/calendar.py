@@ -61,7 +61,7 @@ def _design(periods: pd.DatetimeIndex, freq: str, harmonics: int) -> np.ndarray:
     if freq == "M":
         angle = 2 * np.pi * (periods.month.to_numpy() - 0.5) / 12
     else:
-        angle = 2 * np.pi * ((periods + pd.Timedelta(days=3)).dayofyear.to_numpy() - 0.5) / 365.25
+        angle = 2 * np.pi * ((periods + pd.Timedelta(days=3)).day_of_year.to_numpy() - 0.5) / 365.25
     cols = [np.ones(len(periods))]
     for k in range(1, harmonics + 1):
         cols += [np.sin(k * angle), np.cos(k * angle)]

@@ -96,7 +96,7 @@ def control_table(data: pd.DataFrame | str | os.PathLike[str], *, created: str, 
     table["median_hours"] = table["median_hours"].round(2)
     table["share_24h"] = table["share_24h"].astype(float).round(4)
     table = table.sort_values(["overdue", "open", "messages"], ascending=False, kind="stable").reset_index(drop=True)
-    table = table[COLUMNS]
+    table = table[COLUMNS].astype({"value": object})
     opened = df.reset_index(drop=True).loc[is_open].copy()
     opened.insert(0, "hours_open", ((cut - t0[is_open]) / pd.Timedelta(hours=1)).round(1))
     opened.insert(0, "overdue", overdue[is_open])
