@@ -60,6 +60,16 @@ def _postfix_streets(text: str) -> list[dict]:
     return out
 
 
+def _readable(text: str) -> str:
+    """A message written in capitals, lower-cased: the place stage reads «УЛ. ЛЕНИНА НЕТ СВЕТА» as
+    a street named «ЛЕНИНА НЕТ» (every word looks like a name); lower case after a type word is
+    read as a name only up to the first common word."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
+        return text.lower()
+    return text
+
+
 def _as_list(cell: Any) -> list[Mapping]:
     if isinstance(cell, str):
         if not cell.startswith("["):
@@ -149,7 +159,7 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
         reg = load_region_or_none(region) or load_region("kursk")
         locs = {}
         for i in rows:
-            place = locate(texts[i], reg)
+            place = locate(_readable(texts[i]), reg)
             locs[i] = [loc.to_dict() for loc in place.locations]
             if place.municipality is not None:
                 munis[i] = place.municipality.name
@@ -166,6 +176,7 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
         for kind, key, name in places:
             counts[(muni, kind, key)].append(i)
             names[(muni, kind, key)][name] += 1
+    _adopt_orphans(counts, names)
     out = []
     for key, idx in counts.items():
         if len(idx) < min_messages:
@@ -187,6 +198,20 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
     frame.attrs.update(rows=len(rows), rows_with_place=with_place, time_column=tcol, topic_column=tcol_topic,
                        source=source)
     return frame
+
+
+def _adopt_orphans(counts: dict[tuple, list[int]], names: dict[tuple, Counter]) -> None:
+    """A place of a message with no municipality («Дружбы пр-т 12») joins the same place of the
+    one municipality that has it; with several candidates it stays apart (no guessing)."""
+    homes: dict[tuple, list[str]] = defaultdict(list)
+    for muni, kind, key in counts:
+        if muni:
+            homes[(kind, key)].append(muni)
+    for muni, kind, key in [k for k in counts if not k[0]]:
+        if len(homes.get((kind, key), ())) == 1:
+            target = (homes[(kind, key)][0], kind, key)
+            counts[target] = sorted(counts[target] + counts.pop(("", kind, key)))
+            names[target].update(names.pop(("", kind, key)))
 
 
 _KIND_RU = {"street": "улица", "house": "дом", "settlement": "населённый пункт"}
