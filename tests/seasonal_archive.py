@@ -21,14 +21,16 @@ RATES = {
 TREND = {"Снег и гололёд": 0.03, "Ямы на дорогах": 0.0, "Отопление": -0.03, "Мусор": 0.12}
 
 
-def monthly_counts(years: int = 7, start: str = "2019-01-01", seed: int = 0, dispersion: float = 20.0
-                   ) -> pd.DataFrame:
-    """Counts per month (index: month starts) and group (columns), with the true means in ``attrs``."""
+def monthly_counts(years: int = 7, start: str = "2019-01-01", seed: int = 0, dispersion: float = 20.0,
+                   growth: float | None = None) -> pd.DataFrame:
+    """Counts per month (index: month starts) and group (columns), with the true means in ``attrs``;
+    ``growth`` (e.g. 0.3 = +30 % a year) replaces every group's :data:`TREND`."""
     rng = np.random.default_rng(seed)
     months = pd.date_range(start, periods=12 * years, freq="MS")
     counts, means = {}, {}
     for group, rates in RATES.items():
-        mu = np.array([rates[m.month - 1] * (1 + TREND[group]) ** (i / 12) for i, m in enumerate(months)])
+        g = TREND[group] if growth is None else growth
+        mu = np.array([rates[m.month - 1] * (1 + g) ** (i / 12) for i, m in enumerate(months)])
         lam = rng.gamma(dispersion, mu / dispersion)  # gamma-Poisson: variance mu + mu^2 / dispersion
         counts[group] = rng.poisson(lam)
         means[group] = mu
@@ -38,10 +40,11 @@ def monthly_counts(years: int = 7, start: str = "2019-01-01", seed: int = 0, dis
 
 
 def archive(years: int = 7, start: str = "2019-01-01", seed: int = 0, dispersion: float = 20.0,
-            time_column: str = "Дата создания", group_column: str = "Тематика") -> pd.DataFrame:
+            time_column: str = "Дата создания", group_column: str = "Тематика", growth: float | None = None
+            ) -> pd.DataFrame:
     """One row per message: a ``дд.мм.гггг чч:мм`` time uniform within its month and the group."""
     rng = np.random.default_rng(seed + 1)
-    counts = monthly_counts(years, start, seed, dispersion)
+    counts = monthly_counts(years, start, seed, dispersion, growth)
     times, groups = [], []
     for month, row in counts.iterrows():
         seconds = (month + pd.offsets.MonthBegin(1) - month).total_seconds()

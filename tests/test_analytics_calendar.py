@@ -29,6 +29,15 @@ def test_backtest_beats_naive_forecasts_and_covers(seven_years):
     assert "MAE" in b.text() and "интервала" in b.text()
 
 
+@pytest.mark.parametrize("growth", [0.3, -0.2])
+def test_backtest_with_a_growing_or_falling_archive(growth):
+    """A centre whose volume changes every year: the recent level and the trend must follow it."""
+    b = backtest_calendar(archive(years=6, start="2020-01-01", seed=11, growth=growth), time=TIME, by=BY)
+    assert b.mae["model"] <= min(b.mae["last12"], b.mae["last3"])
+    assert b.mae["model"] <= 0.9 * b.mae["last_year"], b.mae
+    assert b.coverage >= 0.7
+
+
 def test_forecast_sees_only_the_history_before_as_of(seven_years):
     before = forecast_calendar(seven_years, time=TIME, by=BY, as_of="2024-11-01", periods=4)
     future = seven_years.copy()
