@@ -34,6 +34,14 @@ def test_unusual_snowfall_is_a_spike_with_the_seasonal_expectation():
         flat = find_spikes(archive, time_column_name="Дата", levels=("group",), seasonal=False)
         assert snow(flat) and snow(flat)[0].basis == "flat" and snow(flat)[0].expected < 0.4 * january
         json.dumps(spikes.to_dict(), ensure_ascii=False)
+        assert found[0].chance.startswith("случайно — реже чем раз в")
+
+
+def test_p_values_in_words():
+    from curnlp.analytics.spikes import chance_text
+    assert chance_text(0.2) == "вполне может быть случайностью"
+    assert chance_text(0.004) == "случайно — реже чем раз в 100 окон"
+    assert chance_text(3e-7) == "случайно — реже чем раз в 1\u202f000\u202f000 окон"
 
 
 def test_flat_rule_where_no_earlier_year_is_covered():

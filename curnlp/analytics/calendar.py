@@ -333,4 +333,4 @@ def render_calendar_section(forecast: pd.DataFrame, *, top: int = 15) -> str:
 
 def calendar_page(forecast: pd.DataFrame, title: str = "Календарь рисков") -> str:
     """A whole HTML page with :func:`render_calendar_section`."""
-    return H.page(title, [f"<h1>{H.e(title)}</h1>", render_calendar_section(forecast)])
+    return H.page(title, [render_calendar_section(forecast)])

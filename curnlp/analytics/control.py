@@ -157,4 +157,4 @@ def render_control_section(control: Control, *, text_column: str | None = None, 
 
 def control_page(control: Control, title: str = "Контроль исполнения", text_column: str | None = None) -> str:
     """A whole HTML page with :func:`render_control_section`."""
-    return H.page(title, [f"<h1>{H.e(title)}</h1>", render_control_section(control, text_column=text_column)])
+    return H.page(title, [render_control_section(control, text_column=text_column)])

@@ -249,4 +249,4 @@ def render_points_section(points: pd.DataFrame, *, top: int = 30) -> str:
 
 def points_page(points: pd.DataFrame, title: str = "Проблемные точки") -> str:
     """A whole HTML page with :func:`render_points_section`."""
-    return H.page(title, [f"<h1>{H.e(title)}</h1>", render_points_section(points)])
+    return H.page(title, [render_points_section(points)])

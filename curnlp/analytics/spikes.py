@@ -31,7 +31,7 @@ import pandas as pd
 
 from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed
 
-__all__ = ["Spike", "Spikes", "find_spikes", "RULE", "SEASONAL_RULE"]
+__all__ = ["Spike", "Spikes", "find_spikes", "RULE", "SEASONAL_RULE", "chance_text"]
 
 #: The rule in Russian, as printed under the spikes table.
 RULE = ("Всплеск — ячейка «муниципальное образование × группа / тема / все обращения», в которой за последнее "
@@ -63,11 +63,31 @@ class Spike:
     rows: tuple[int, ...] = field(default=(), repr=False)  # positions of the window's messages
     basis: str = "flat"   # "seasonal": expected from the same weeks of earlier years; "flat": whole history
 
+    @property
+    def chance(self) -> str:
+        """The p-value in words, for readers who do not read p-values."""
+        return chance_text(self.p_value)
+
     def to_dict(self) -> dict:
         """A JSON-serializable dict (without row positions)."""
         d = {k: v for k, v in self.__dict__.items() if k != "rows"}
         d["places"] = list(self.places)
+        d["chance"] = self.chance
         return d
+
+
+def chance_text(p: float) -> str:
+    """``p`` (the chance of so many messages or more if nothing unusual happened) in Russian words:
+    «случайно — реже чем раз в 10 000 окон»."""
+    if not p > 0:
+        return "случайно — практически невозможно"
+    if p >= 0.05:
+        return "вполне может быть случайностью"
+    odds = 1 / p
+    for limit in (10**9, 10**6, 10**5, 10**4, 1000, 100, 20):
+        if odds >= limit:
+            return f"случайно — реже чем раз в {limit:,} окон".replace(",", "\u202f")
+    return "случайно — редко"  # pragma: no cover
 
 
 @dataclass(frozen=True)
