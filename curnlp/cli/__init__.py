@@ -21,8 +21,8 @@ from .. import __version__
 from ..errors import CurnlpError
 
 #: command modules of this package, in the order ``--help`` lists them
-COMMANDS = ("route", "locate", "normalize", "score", "report", "incidents", "train", "evaluate", "compile",
-            "learn_pack", "serve")
+COMMANDS = ("route", "locate", "normalize", "score", "report", "incidents", "calendar", "points", "control", "train",
+            "evaluate", "compile", "learn_pack", "serve")
 
 
 class Parser(argparse.ArgumentParser):
