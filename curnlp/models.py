@@ -560,11 +560,12 @@ class RoutingClassifier(BaseEstimator):
         out = {t: self._recalibrated(t, p) for t, p in out.items()}
         return out, X, A
 
-    def _reported(self, proba) -> dict[str, np.ndarray]:
+    def _reported(self, proba, agency_allowed=None, agency_own=None) -> dict[str, np.ndarray]:
         """The distributions labels are chosen from (:func:`curnlp.predictor.reported`):
-        no merged rare class, the topic inside the chosen group."""
+        no merged rare class, the topic inside the chosen group, the agency among
+        ``agency_allowed``."""
         return reported(proba, {t: [str(c) for c in self.classes_[t]] for t in proba},
-                        getattr(self, "topic_group_index_", None))
+                        getattr(self, "topic_group_index_", None), agency_allowed, agency_own)
 
     def _decide(self, proba) -> dict[str, np.ndarray]:
         """Chosen class index per row and target (argmax of :meth:`_reported`)."""
@@ -580,13 +581,14 @@ class RoutingClassifier(BaseEstimator):
         return [preds for preds, _ in self.predict_explained(records, k=0, top=top, times=times)]
 
     def predict_explained(self, records, k: int = 5, top: int = 3, explain: Sequence[str] = ("agency", "topic"),
-                          times=None) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
+                          times=None, agency_allowed=None, agency_own=None
+                          ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         """:meth:`predict` and, for the targets in ``explain``, :meth:`explain` of the
         predicted labels (``k`` features each), from one feature matrix: what a router
         needs per message, at the cost of one prediction."""
         recs = as_records(records)
         proba, X, A = self._forward(recs, times)
-        shown = self._reported(proba)
+        shown = self._reported(proba, agency_allowed, agency_own)
         preds = predictions(shown, decide(shown), self.classes_, top)
         X = X.tocsr()
         matrices = {"agency": (A.tocsr() if A is not None else None, getattr(self, "agency_feature_names_", None))}

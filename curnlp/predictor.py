@@ -133,14 +133,17 @@ def group_proba(p_topic, p_group, n_groups: int, direct_pos, topic_group_matrix,
     return group_mix * out + (1 - group_mix) * agg
 
 
-def reported(proba: dict[str, np.ndarray], classes: dict[str, Sequence], topic_group_index
+def reported(proba: dict[str, np.ndarray], classes: dict[str, Sequence], topic_group_index,
+             agency_allowed: np.ndarray | None = None, agency_own: np.ndarray | None = None
              ) -> dict[str, np.ndarray]:
     """The distribution each target's label is chosen from and reported with: the calibrated
     probabilities without the merged rare class (:data:`~curnlp.records.OTHER`, never a
     decision) and, for the topic, without the topics of the other groups than the chosen
     one (the group agrees with the topic by the choice of distribution). Probabilities are
     not renormalized: a label's confidence stays its calibrated probability, and the label
-    is the argmax of the distribution its alternatives come from."""
+    is the argmax of the distribution its alternatives come from. ``agency_allowed`` (a bool
+    per row and agency class, from :class:`curnlp.territory.Territories`) takes out the
+    agencies of other municipalities than the message's."""
     out = {}
     for t, p in proba.items():
         names = classes[t]
@@ -149,6 +152,13 @@ def reported(proba: dict[str, np.ndarray], classes: dict[str, Sequence], topic_g
             p = p.copy()
             p[:, other] = 0.0
         out[t] = p
+    if agency_allowed is not None and "agency" in out:
+        p = out["agency"]
+        moved = np.where(agency_allowed, 0.0, p).sum(axis=1)
+        out["agency"] = p = np.where(agency_allowed, p, 0.0)
+        if agency_own is not None:
+            rows = np.flatnonzero(agency_own >= 0)
+            p[rows, agency_own[rows]] += moved[rows]
     if "topic" in out and "group" in out and topic_group_index is not None:
         chosen = out["group"].argmax(axis=1)
         allowed = (topic_group_index[None, :] == chosen[:, None]) | (topic_group_index[None, :] < 0)
@@ -646,12 +656,14 @@ class Predictor:
         return [preds for preds, _ in self.predict_explained(records, k=0, top=top, times=times)]
 
     def predict_explained(self, records, k: int = 5, top: int = 3, explain: Sequence[str] = ("agency", "topic"),
-                          times=None) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
+                          times=None, agency_allowed: np.ndarray | None = None, agency_own: np.ndarray | None = None
+                          ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
         """Predictions and, for the targets in ``explain``, the ``k`` features that
-        contributed most to each predicted label (one pass)."""
+        contributed most to each predicted label (one pass); ``agency_allowed``: see
+        :func:`reported`."""
         recs = as_records(records)
         proba, context = self._forward(recs, times)
-        shown = reported(proba, self._class_names(), self.topic_group_index)
+        shown = reported(proba, self._class_names(), self.topic_group_index, agency_allowed, agency_own)
         preds = predictions(shown, decide(shown), self._class_names(), top)
         evidence = {t: self._evidence(t, context, [p[t].label for p in preds], k)
                     for t in explain if k > 0 and t in proba and recs}

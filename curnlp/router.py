@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+
+import numpy as np
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from .predictor import NotCompilable, Prediction, Predictor
 from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
 from .pipeline import MAX_LENGTH, Pipeline, Read, check_config
+from .territory import SURE as TERRITORY_SURE, Territories
 from .places import Location, OtherRegion, Place, Region, load_region
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
@@ -157,6 +160,10 @@ class Router:
         self.region = region_of(region, self.manifest)
         #: the per-message stages (:mod:`curnlp.pipeline`), the same that built the training records
         self.pipeline = Pipeline(self.region, max_length)
+        #: the municipality each agency serves: a message surely in one municipality is not routed to
+        #: another's own bodies (None without a region pack or an agency model)
+        self.territories = (Territories([str(c) for c in self.model.classes_["agency"]], self.region)
+                            if self.region is not None and "agency" in self.model.targets_ else None)
         self.entities = entities
         self.max_length = max_length
         self.path = path
@@ -378,7 +385,7 @@ class Router:
         if russian:
             for i, decision in zip(russian, self._classify(
                     [reads[i].record for i in russian], None if times is None else [times[i] for i in russian],
-                    EVIDENCE_WORDS if evidence else 0)):
+                    EVIDENCE_WORDS if evidence else 0, [reads[i].place for i in russian])):
                 decisions[i] = decision
         out = []
         for read, ents, (preds, evidence) in zip(reads, entities, decisions):
@@ -414,11 +421,29 @@ class Router:
         return self.region.groups.get(group.label) if group is not None and self.region else None
 
     def _classify(self, records: Sequence[MessageRecord], times: Sequence[float | None] | None = None,
-                  k: int = EVIDENCE_WORDS
+                  k: int = EVIDENCE_WORDS, places: Sequence[Place | None] = ()
                   ) -> list[tuple[dict[str, Prediction], dict[str, list[tuple[str, float]]]]]:
-        if times is None:  # bundles of older curnlp versions take no times
-            return self.model.predict_explained(records, k=k)
-        return self.model.predict_explained(records, k=k, times=times)
+        options: dict[str, Any] = {"k": k}
+        if times is not None:  # bundles of older curnlp versions take no times
+            options["times"] = times
+        options.update(self._territory_options(places))
+        return self.model.predict_explained(records, **options)
+
+    def _territory_options(self, places: Sequence[Place | None]) -> dict[str, np.ndarray]:
+        """Per message, the agencies that may handle it given its municipality and the
+        municipality's own body, which takes the probability of the others' bodies
+        (:class:`curnlp.territory.Territories`); empty when no message is restricted."""
+        if self.territories is None:
+            return {}
+        sure = [p.municipality.name if p is not None and p.municipality is not None
+                and p.municipality.confidence >= TERRITORY_SURE else None for p in places]
+        masks = [None if name is None else self.territories.allowed(name) for name in sure]
+        if all(m is None for m in masks):
+            return {}
+        width = len(self.territories.homes)
+        return {"agency_allowed": np.stack([np.ones(width, dtype=bool) if m is None else m for m in masks]),
+                "agency_own": np.array([-1 if m is None else self.territories.own(name)
+                                        for name, m in zip(sure, masks)], dtype=np.int64)}
 
 
 #: Routed by :meth:`Router.warm_up` (touches every stage: markup, places, a person, the classifier).
