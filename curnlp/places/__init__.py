@@ -3,7 +3,8 @@ settlement, street, house) found with a region pack's gazetteer, and the municip
 they resolve to.
 
 * :mod:`curnlp.places.packs`: region packs (JSON files in ``regions/``) and their loader;
-* :mod:`curnlp.places.locations`: the token scan that finds locations;
+* :mod:`curnlp.places.locations`: the token scan that finds locations (its parts: ``lexicon``,
+  ``names``, ``scan``, ``houses``, ``recognizers``);
 * :mod:`curnlp.places.municipality`: the resolver from locations to a municipality;
 * :mod:`curnlp.places.russia`: the regions and cities of Russia; :func:`detect_other_region`;
 * :mod:`curnlp.places.locate`: :func:`locate`, the whole place stage without a classifier;

@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import CorpusError, InvalidInput, describe
-from .locations import _SETTLEMENT, _STREET, extract_locations
+from .lexicon import SETTLEMENT, STREET
+from .locations import extract_locations
 from .municipality import resolve_municipality
 from .packs import FORMAT, Region, load_region, name_key
 
 __all__ = ["learn_pack", "write_pack"]
 
-_STREET_TYPES = {v[1] for v in _STREET.values()}
+_STREET_TYPES = {v[1] for v in STREET.values()}
 _RURAL_TYPES = ("село", "деревня", "посёлок", "хутор", "слобода")
 _CITY_OF = re.compile(r"(?:города|г\.)\s*([А-ЯЁ][а-яё-]+)")
 
@@ -45,7 +46,7 @@ _CITY_OF = re.compile(r"(?:города|г\.)\s*([А-ЯЁ][а-яё-]+)")
 def _marker(text: str) -> str | None:
     """The type word a mention starts with («ул.», «деревни»), lower-case, or None."""
     first = re.split(r"[\s.]", text.strip(), maxsplit=1)[0].lower().replace("ё", "е")
-    return first if first in _STREET or first in _SETTLEMENT else None
+    return first if first in STREET or first in SETTLEMENT else None
 
 
 def _agency_municipality(region: Region, agency: str) -> str | None:

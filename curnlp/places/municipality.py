@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import InvalidInput, describe
-from .locations import Location, _district
-from .packs import Municipality, Region, load_region
+from .locations import Location
+from .packs import Municipality, Region, district_named, load_region
 
 __all__ = ["MunicipalityMatch", "resolve_municipality"]
 
@@ -60,9 +60,9 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
     kind = loc.kind
     if kind in ("district", "city_okrug"):
         adjective = loc.normal.rsplit(" ", 1)[0]
-        m = _district(region, adjective, "city_okrug" if kind == "city_okrug" else "district")
+        m = district_named(region, adjective, "city_okrug" if kind == "city_okrug" else "district")
         if m is None and kind == "district":  # "Железнодорожный район" of Kursk (old name)
-            m = _district(region, adjective, "city_okrug")
+            m = district_named(region, adjective, "city_okrug")
         return [(m.id, W_DISTRICT)] if m else []
     if kind in ("city", "settlement"):
         name = _strip_type(loc.normal)

@@ -170,6 +170,13 @@ class Region:
         return found[0].type if found else None
 
 
+@lru_cache(maxsize=4096)
+def district_named(region: Region, adjective: str, kind: str) -> Municipality | None:
+    """``region.district(adjective, kind)``, cached: an adjective the pack does not know is compared
+    with every district name for typos (an edit distance in Python), and the same words recur."""
+    return region.district(adjective, kind)
+
+
 def _within_two_edits(a: str, b: str) -> bool:
     """Levenshtein distance of a and b is at most 2 (banded, O(len))."""
     if abs(len(a) - len(b)) > 2:
