@@ -10,7 +10,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("learn-pack", help="mine streets and settlements of an archive into a region pack to review")
     p.add_argument("archive", help="CSV archive of messages")
     p.add_argument("-o", "--output", required=True, help="pack JSON to write")
-    p.add_argument("--base", default="kursk", help="pack to extend: name or JSON file (default: kursk)")
+    p.add_argument("--base", default="kursk", help="pack to extend: name, JSON file or subject of Russia (its starting pack) (default: kursk)")
     p.add_argument("--text-column", default="Текст Сообщения", help="column with the message text")
     p.add_argument("--agency-column", default="Ответственное лицо", help="column with the responsible agency ('' for none)")
     p.add_argument("--min-count", type=int, default=2, help="mentions an entry needs (default: 2)")

@@ -35,6 +35,7 @@ from .lexicon import SETTLEMENT, STREET
 from .locations import extract_locations
 from .municipality import resolve_municipality
 from .packs import FORMAT, Region, load_region, name_key
+from .starter import SOURCE_PREFIX, starting_pack, subject_named
 
 __all__ = ["learn_pack", "write_pack"]
 
@@ -242,6 +243,10 @@ def _good_name(name: str, key: tuple[str, ...]) -> bool:
 def _base_data(region: Region) -> dict:
     """The base pack's JSON with mined entries removed."""
     src = region.source
+    if src.startswith(SOURCE_PREFIX):  # a starting pack (pack_for): made again, it is not a file
+        data = starting_pack(subject_named(src[len(SOURCE_PREFIX):]))
+        data.pop("provenance", None)
+        return data
     if src.startswith("curnlp.places:"):
         from importlib import resources
         raw = resources.files("curnlp.places").joinpath(src.split(":", 1)[1]).read_text(encoding="utf-8")
