@@ -316,7 +316,8 @@ class PlaceScan(HouseScan):
                                     or self.region.street_keys(t.lemma)):
             return None  # a lower-case word of a mixed-case message names a place only as a pack street or an address
         gz = self.gazetteer(i)
-        if gz is not None and gz[0] < self.n and STREET.get(self.low[gz[0]], ("",))[0] == "street":
+        if (gz is not None and gz[0] < self.n and STREET.get(self.low[gz[0]], ("",))[0] == "street"
+                and not self.place_before_street(i, gz[0])):
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
         if gz is not None and gz[0] < self.n and self.low[gz[0]] in ("обл", "области", "область", "обл."):
             gz = None  # "Курск обл водоканал": the region, not the city
@@ -407,6 +408,15 @@ class PlaceScan(HouseScan):
                 self.emit(i, i + 1, "street", f"улица {name}")
                 return i + 1
         return None
+
+    def place_before_street(self, i: int, k: int) -> bool:
+        """'Курчатов ул. Гайдара', 'в Льгове улица Красная': the gazetteer name [i, k) is a place, not
+        the name of the street type word at k, when its words are nouns and the type word has a name
+        of its own after it (an adjective before it names the street: 'Майского бульвара')."""
+        j = self.skip_dot(k + 1)
+        if not (j < self.n and self.is_word(j) and (self.is_cap(j) or self.lower_doc) and self.low[j] not in NOT_NAME):
+            return False
+        return not any(self.toks[a].kind != "word" or adjective_genders(self.toks[a].text) for a in range(i, k))
 
     def village(self, i: int) -> int | None:
         """A settlement the pack does not know, after a place preposition: 'до Ивановки', 'в Верхних Лугах'."""
