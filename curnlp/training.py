@@ -75,7 +75,7 @@ def prepare(texts: Sequence[str], region: Region | str | None = None, progress: 
         iterator = tqdm(texts, desc="preparing", unit="msg")
     for text in iterator:
         doc = normalize(text)
-        place = resolve_municipality(extract_locations(doc, reg), reg) if reg is not None else None
+        place = resolve_municipality(extract_locations(doc, reg), reg, doc) if reg is not None else None
         records.append(to_record(doc, place))
         munis.append(place.name if place else None)
         words.append(any(t.kind != "punct" for t in doc.tokens))
