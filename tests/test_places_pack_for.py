@@ -132,6 +132,15 @@ def test_towns_of_three_regions_in_hand_written_messages():
     assert sum(m is not None and m.name == want for _, want, m in chuvash) >= 0.9 * len(chuvash)
 
 
+def test_a_typo_in_a_long_town_name_still_finds_the_town():
+    reg = pack_for("Чувашия")
+    assert reg.city_like("Новочебоксарк").name == "Новочебоксарск" and reg.city("Новочебоксарк") is None
+    assert locate("г. Новочебоксарк ул. Винокурова 10 нет воды", region=reg).municipality.name == "Новочебоксарск"
+    assert locate("г. Железногоск, ул. Мира 10 - яма").municipality.name == "Железногорск"  # the Kursk pack too
+    assert load_region("kursk").city_like("Курс") is None  # short names: exact only
+    assert reg.city_like("Чебоксарыы").name == "Чебоксары"
+
+
 def test_other_regions_are_outside_and_home_towns_are_not():
     reg = pack_for("Чувашия")
     kursk = locate("В г. Курске на ул. Союзной 27 не работает лифт", region=reg)

@@ -75,7 +75,7 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
         return [(m.id, W_DISTRICT)] if m else []
     if kind in ("city", "settlement"):
         name = _strip_type(loc.normal)
-        m = region.city(name)
+        m = region.city(name) if kind == "settlement" else region.city_like(name)
         if m is not None:
             return [(m.id, W_CITY)]
         found = region.settlements_named(name)

@@ -147,6 +147,16 @@ class Region:
         ids = self._cities.get(name_key(name))
         return self.municipalities[ids[0]] if ids else None
 
+    def city_like(self, name: str) -> Municipality | None:
+        """:meth:`city`, else the one town whose one-word name is within two letters of a long
+        ``name`` (8 letters or more: «Новочебоксарк», «Железногоск»); None when none or several."""
+        found = self.city(name)
+        key = name_key(name)
+        if found is not None or len(key) != 1 or len(key[0]) < 8:
+            return found
+        close = {ids[0] for k, ids in self._cities.items() if len(k) == 1 and _within_two_edits(k[0], key[0])}
+        return self.municipalities[close.pop()] if len(close) == 1 else None
+
     def settlements_named(self, name: str) -> tuple[Settlement, ...]:
         """Settlements called ``name`` (several when the name repeats across districts)."""
         return self._settlements.get(name_key(name), ())
