@@ -11,7 +11,8 @@ they resolve to.
 * :mod:`curnlp.places.locate`: :func:`locate`, the whole place stage without a classifier;
 * :mod:`curnlp.places.learn`: :func:`learn_pack`, a pack mined from an archive.
 
-Data flows one way: packs ← locations ← municipality, russia ← locate (learn uses them all).
+Data flows one way: starter ← packs ← locations (lexicon, names, scan, houses, recognizers)
+← municipality, russia ← locate (learn uses them all).
 """
 from __future__ import annotations
 

@@ -218,7 +218,7 @@ def _admin_key(agency: str) -> tuple[str, ...]:
 #: the shipped packs (``curnlp/places/regions/*.json``)
 _PACKS = resources.files("curnlp.places").joinpath("regions")
 _cache: dict[Any, Region] = {}
-_starting: dict[str, Region] = {}  # pack_for's packs by official subject name
+_starting: dict[str, Region] = {}  # pack_for's packs by official subject name (at most 89)
 _cache_lock = threading.Lock()
 
 
@@ -247,7 +247,7 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
             key: Any = ("path", str(path.resolve()), path.stat().st_mtime_ns)
         except OSError as exc:
             if isinstance(name_or_path, str) and not raw.endswith(".json") and starter.subject_named(raw):
-                return _starting_region(raw, ("name", raw))  # «Респ Саха /Якутия/» is a name, not a path
+                return _starting_region(raw)  # «Респ Саха /Якутия/» is a name, not a path
             raise RegionPackError(f"cannot read region pack {raw!r}: {exc}") from exc
     else:
         key = ("name", raw)
@@ -255,7 +255,7 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
     if region is not None:
         return region
     if not is_path and not (raw.isidentifier() and _PACKS.joinpath(f"{raw}.json").is_file()):
-        return _starting_region(raw, key)
+        return _starting_region(raw)
     with _cache_lock:
         region = _cache.get(key)
         if region is None:
@@ -273,15 +273,14 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
     return region
 
 
-def _starting_region(raw: str, key: Any) -> Region:
-    """:func:`pack_for` for a name that is neither a shipped pack nor a file, cached under ``key``."""
+def _starting_region(raw: str) -> Region:
+    """:func:`pack_for` for a name that is neither a shipped pack nor a file. Not kept in ``_cache``
+    under the name as written (any number of spellings): pack_for keeps one pack per subject."""
     if starter.subject_named(raw) is None:
         shipped = sorted(p.name[:-5] for p in _PACKS.iterdir() if p.name.endswith(".json") and p.name != "russia.json")
         raise RegionPackError(f"unknown region pack {raw!r}: not a shipped pack ({', '.join(shipped)}), "
                               f"a pack file or a subject of Russia")
-    region = pack_for(raw)
-    _cache[key] = region
-    return region
+    return pack_for(raw)
 
 
 def pack_for(subject: str) -> Region:
