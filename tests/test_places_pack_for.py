@@ -182,6 +182,31 @@ ARCHIVE = [
 ]
 
 
+def test_learn_pack_adds_the_districts_and_real_administrations_its_agencies_name(tmp_path):
+    archive = ARCHIVE + [
+        ("В д. Шакулово нет воды третий день", "Администрация Канашского муниципального округа"),
+        ("жители д. Шакулово просят грейдер!!", "Администрация Канашского муниципального округа"),
+        ("с. Ухманы: не вывозят мусор", "Администрация Канашского муниципального округа"),
+        ("Шумерля, ул. Ленина: яма", "Администрация города Шумерля Чувашской Республики"),
+        ("г. Шумерля, нет света на ул. Октябрьской", "Администрация города Шумерля Чувашской Республики"),
+        ("яма у школы", "Министерство образования Чувашской Республики"),  # not a district
+    ]
+    pack = learn_pack(archive, base="Чувашская Республика")
+    munis = {m["name"]: m for m in pack["municipalities"]}
+    kanash = munis["Канашский район"]
+    assert (kanash["kind"], kanash["adjective"], kanash["source"]) == ("district", "Канашский", "mined")
+    assert kanash["administration"] == "Администрация Канашского муниципального округа"
+    assert munis["Шумерля"]["administration"] == "Администрация города Шумерля Чувашской Республики"  # the archive's
+    assert munis["Канаш"]["administration"] == "Администрация города Канаш"  # seen once: generic kept
+    assert pack["provenance"]["mined"]["districts"] == 1 and pack["provenance"]["mined"]["administrations"] == 1
+    assert {s["name"]: s["municipality"] for s in pack["settlements"]}["Шакулово"] == "Канашский район"
+    path = write_pack(pack, tmp_path / "chuvashia.json")
+    assert locate("в д. Шакулово яма на дороге", region=path).municipality.name == "Канашский район"
+    # a curated base keeps its own names and districts
+    kursk = learn_pack([("д. Кукуевка: нет воды", "Администрация Канашского района")] * 3, base="kursk")
+    assert not any(m.get("source") == "mined" for m in kursk["municipalities"])
+
+
 def test_learn_pack_grows_a_starting_pack(tmp_path):
     pack = learn_pack(ARCHIVE, base=pack_for("Чувашия"))
     assert pack["name"] == CHUVASHIA and pack["provenance"]["mined_by"] == "curnlp.places.learn_pack"

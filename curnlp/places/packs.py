@@ -299,7 +299,8 @@ def pack_for(subject: str) -> Region:
     town in city.csv, reforms after 2021, and real administration names (they are generic:
     «Администрация города Канаш»); ``Region.provenance`` says so too. To add them, mine the region's
     archive with its agency or municipality column: ``learn_pack(archive, base=pack_for(NAME),
-    agency=COLUMN)``, review, save with ``write_pack`` (``docs/new_region.md``).
+    agency=COLUMN)`` (it also adds the districts the agencies name and their real administration
+    names), review, save with ``write_pack`` (``docs/new_region.md``).
 
     >>> reg = pack_for("Чувашия")
     >>> reg.region_name, reg.city("Канаше").kind, reg.city("Козловка").parent

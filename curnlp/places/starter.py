@@ -17,7 +17,8 @@ What such a pack has, and what it lacks (also written into its ``provenance``):
   city.csv, and the municipal structure of 2021 (later reforms are not in city.csv).
 
 A region's archive adds them: ``learn_pack(archive, base=pack_for(NAME), agency=COLUMN)`` mines
-its streets and villages (see ``docs/new_region.md``).
+its streets and villages, adds the districts its agencies name («Администрация Канашского
+муниципального округа») and takes the administrations' real names (see ``docs/new_region.md``).
 
 This module reads only the shipped ``russia.json`` (never city.csv) and makes plain dicts; it
 imports no other module of :mod:`curnlp.places`, so :mod:`curnlp.places.packs` can use it.
@@ -48,8 +49,9 @@ _HAS = ("the capital, the towns of city.csv (2021) with the district or urban ok
 _LACKS = ("villages, streets, microdistricts and inner districts of the capital; districts with no town "
           "in city.csv; municipal reforms after 2021; the real names of the administrations")
 _ADD = ("learn_pack(ARCHIVE, base=pack_for(NAME), agency=COLUMN) mines streets and villages from the "
-        "region's archive (an agency or municipality column ties each to its municipality); add missing "
-        "districts and the real administration names by hand in the written pack (docs/new_region.md)")
+        "region's archive (an agency or municipality column ties each to its municipality), adds the "
+        "districts its agencies name and takes their real administration names; review the written pack "
+        "and fix the rest by hand (docs/new_region.md)")
 _ADMINISTRATIONS = ("generic: «Администрация города X», «Администрация X-ского района»; a region's archive "
                     "(learn_pack) or a person gives the real names")
 
