@@ -116,7 +116,7 @@ def gold_quality(name: str, gold: list[dict], corpus: dict, region, natasha) -> 
         if natasha is not None:
             theirs += match(natasha_locations(natasha, doc), gl)
         if g["municipality"] is not None:
-            m = resolve_municipality(pred, region)
+            m = resolve_municipality(pred, region, doc)
             muni_n += 1
             none_pred += m is None
             ok = m is not None and m.name == g["municipality"]
@@ -248,7 +248,7 @@ def main() -> None:
         if not any(l.kind != "region" for l in locs):
             continue
         with_any += 1
-        m = resolve_municipality(locs, region)
+        m = resolve_municipality(locs, region, docs[labels_idx])
         placey = any(l.kind in ("district", "city", "city_okrug", "settlement") for l in locs)
         with_place += placey
         if m is None:
@@ -273,7 +273,7 @@ def main() -> None:
     print(f"messages naming a town/district/okrug/settlement: {with_place}; resolved {place_resolved}, "
           f"match {place_exact / max(place_resolved, 1):.1%}")
     print(f"streets only -> default city (confidence 0.35): {street_default}, match {street_default_ok / max(street_default, 1):.1%}")
-    none = sum(resolve_municipality(locs, region) is None for locs in locs_all)
+    none = sum(resolve_municipality(locs, region, doc) is None for locs, doc in zip(locs_all, docs))
     print(f"\n== municipality coverage, whole corpus: {len(texts) - none}/{len(texts)} messages resolved "
           f"({none / len(texts):.1%} get none) ==")
     print(f"\npeak RSS (whole run): {maxrss_mb():.1f} MB")

@@ -218,12 +218,12 @@ def test_non_str_is_invalid_input(router):
 
 def test_every_cache_on_the_route_path_is_bounded(router):
     from curnlp.ner import NER, forms as ner_forms
-    from curnlp.places import locations, packs as regions
+    from curnlp.places import names as place_names, packs as regions
 
     caches = [morph.parse, morph.lemma, normalize_mod._word_info, regions.name_key, ner_forms._truecase,
-              ner_forms._normal_cached, locations._adjective, locations._inflect_adjective, locations._noun_nominative,
-              locations._street_noun, locations._lower_name_ok, locations._lower_name_ok_strict,
-              NER.shared().encode_word]
+              ner_forms._normal_cached, place_names.adjective_genders, place_names.inflect_adjective,
+              place_names.noun_nominative, place_names.street_noun, place_names.lower_name_ok,
+              place_names.lower_name_ok_strict, NER.shared().encode_word]
     for cache in caches:
         size = cache.cache_info().maxsize
         assert size is not None and 0 < size <= 200_000, cache

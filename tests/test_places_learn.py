@@ -9,7 +9,7 @@ import pytest
 import curnlp
 from curnlp.cli import main
 from curnlp.errors import CorpusError, InvalidInput
-from curnlp.places import Place, learn_pack, load_region, locate, write_pack
+from curnlp.places import Place, learn_pack, load_region, locate, resolve_municipality, write_pack
 
 ARCHIVE = [
     ("Яма на ул. Литейной, д. 5", "Администрация города Льгов"),
@@ -95,6 +95,27 @@ def test_municipality_rules(text, name):
 
 def test_unknown_village_blocks_the_kursk_default():
     assert locate("в Верхних Лугах на ул. Ленина нет света").municipality is None
+
+
+@pytest.mark.parametrize("text", [
+    "<p>Добрый день. В нашем поселке уже не первый год нет горячей воды в домах по улице Юбилейная.</p>",
+    "в деревне на улице Садовой 12 третий день нет света!!!",
+    "СЕЛО, ул. Школьная 3 - не вывозят мусор",
+])
+def test_a_message_about_a_village_does_not_default_to_the_capital(text):
+    """Its streets are not the capital's (issue 25): unsure, so no municipality; the same
+    message without the village word still gets the low-confidence default."""
+    assert locate(text).municipality is None
+    assert resolve_municipality(locate(text).locations, "kursk", text) is None
+    assert resolve_municipality(locate(text).locations, "kursk").name == "Курск"  # without its words
+    village_free = text.replace("В нашем поселке", "У нас").replace("в деревне", "у нас").replace("СЕЛО, ", "")
+    assert locate(village_free).municipality.name == "Курск" and locate(village_free).municipality.confidence == 0.35
+
+
+def test_a_village_the_pack_knows_still_resolves():
+    assert locate("в селе Клюква Курского района на ул. Ленина яма").municipality.name == "Курский район"
+    with pytest.raises(InvalidInput):
+        resolve_municipality(locate("ул. Ленина 5").locations, "kursk", 42)
 
 
 @pytest.mark.parametrize("text, expected", [

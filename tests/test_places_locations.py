@@ -56,6 +56,17 @@ def test_city_region_okrug():
     assert kinds_normals("в Железнодорожном округе") == [("city_okrug", "Железнодорожный округ")]
 
 
+def test_a_town_right_before_a_street_type_word_is_the_town():
+    assert kinds_normals("по адресу Курск ул Энгельса д 138 А") == [
+        ("city", "город Курск"), ("street", "улица Энгельса"), ("house", "дом 138А")]
+    assert kinds_normals("в Курчатове улица Гайдара 8, нет света") == [
+        ("city", "город Курчатов"), ("street", "улица Гайдара"), ("house", "дом 8")]
+    assert kinds_normals("Льгов ул. Красная 5") == [("city", "город Льгов"), ("street", "улица Красная"), ("house", "дом 5")]
+    # an adjective before the type word names the street; so does a name with no other name after the type word
+    assert kinds_normals("на Майского бульвара 3") == [("street", "бульвар Майский"), ("house", "дом 3")]
+    assert ("city", "город Курчатов") not in kinds_normals("на Курчатова улице 5 яма")
+
+
 def test_lowercase_and_no_punctuation():
     assert kinds_normals("ул союзная 27а кв 5") == [("street", "улица Союзная"), ("house", "дом 27А")]
     assert kinds_normals("живу в курске на улице сумской") == [("city", "город Курск"), ("street", "улица Сумская")]

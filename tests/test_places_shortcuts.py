@@ -16,6 +16,7 @@ import pytest
 
 from curnlp.normalize import normalize
 from curnlp.places import extract_locations, load_region, locate
+from curnlp.places.packs import district_named
 from curnlp.places import locations as locations_module
 from curnlp.places.russia import RussiaIndex, detect_other_region, russia
 
@@ -107,8 +108,8 @@ def test_cached_district_lookup_agrees_with_the_pack_also_for_typos():
     reg = load_region("kursk")
     for adjective, kind in [("Зотухинского", "district"), ("Курского", "district"), ("Сеймский", "city_okrug"),
                             ("Сеймский", "district"), ("Неизвестного", "district")]:
-        assert locations_module._district(reg, adjective, kind) == reg.district(adjective, kind)
-    assert locations_module._district(reg, "Зотухинского", "district").name == "Золотухинский район"
+        assert district_named(reg, adjective, kind) == reg.district(adjective, kind)
+    assert district_named(reg, "Зотухинского", "district").name == "Золотухинский район"
     assert locate("в Зотухинском р-не нет воды").municipality.name == "Золотухинский район"
 
 

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 import curnlp
 from curnlp import morph, normalize as normalize_mod
 from curnlp.ner import NER, forms as ner_forms
-from curnlp.places import locations as locations_mod, packs as regions
+from curnlp.places import names as place_names, packs as regions
 from curnlp import pipeline as pipeline_mod, router as router_mod
 
 THREADS = 8
@@ -92,9 +92,9 @@ def make_messages(n: int, seed: int = 7) -> list[str]:
 def _clear_caches() -> None:
     """Cold caches make the threads race on misses, not only on hits."""
     for cache in (morph.parse, morph.lemma, normalize_mod._word_info, regions.name_key, ner_forms._truecase,
-                  ner_forms._normal_cached, locations_mod._adjective, locations_mod._inflect_adjective,
-                  locations_mod._noun_nominative, locations_mod._street_noun, locations_mod._lower_name_ok,
-                  locations_mod._lower_name_ok_strict):
+                  ner_forms._normal_cached, place_names.adjective_genders, place_names.inflect_adjective,
+                  place_names.noun_nominative, place_names.street_noun, place_names.lower_name_ok,
+                  place_names.lower_name_ok_strict):
         cache.cache_clear()
 
 

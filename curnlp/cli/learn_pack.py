@@ -18,7 +18,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("archive", type=input_file, help="archive of messages: .csv/.tsv (encoding and delimiter detected), "
                                                     ".jsonl, .parquet or .xlsx")
     p.add_argument("-o", "--output", required=True, help="pack JSON to write")
-    p.add_argument("--base", default="kursk", help="pack to extend: name or JSON file (default: kursk)")
+    p.add_argument("--base", default="kursk", help="pack to extend: name, JSON file or subject of Russia (its starting pack) (default: kursk)")
     p.add_argument("--text-column", default=None,
                    help="column with the message text (default: guessed from common names, as score and train do)")
     p.add_argument("--agency-column", default=None,

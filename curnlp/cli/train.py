@@ -13,7 +13,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_label_columns(p)
     p.add_argument("-o", "--output", required=True, help="bundle directory to write")
     p.add_argument("--region", default=None,
-                   help="region pack name (kursk) or JSON file, for municipality features (default: none)")
+                   help="region pack name (kursk), JSON file or subject of Russia (its starting pack), for municipality features (default: none)")
     p.add_argument("--folds", type=int, default=5, help="grouped CV folds for the manifest metrics (0: skip)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--min-examples", type=int, default=2, help="classes with fewer rows are rare (default: 2)")

@@ -17,6 +17,12 @@ counts twice (the district is stated, not inferred). Inner okrugs count for thei
 посёлки («пос. Северный») of a city agency go to the city (its villages do not). «К. Маркса» and «Карла
 Маркса» share their votes.
 
+From a starting pack (:func:`~curnlp.places.pack_for`, which knows only the districts that have a
+town) the miner also adds the districts the agencies name («Администрация Канашского муниципального
+округа» → «Канашский район», administration as written; ``"source": "mined"``) before mining, and
+replaces a generic administration name («Администрация города Шумерля») by the agency the archive
+writes for that municipality when seen ``min_count`` times.
+
 The result is a pack dict (format ``curnlp-region/1``): the base pack's curated entries, then
 the mined ones marked ``"source": "mined"`` with their ``"count"``, for a person to review.
 """
@@ -31,21 +37,25 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import CorpusError, InvalidInput, describe
-from .locations import _SETTLEMENT, _STREET, extract_locations
+from .lexicon import SETTLEMENT, STREET
+from .locations import extract_locations
 from .municipality import resolve_municipality
 from .packs import FORMAT, Region, load_region, name_key
+from .starter import SOURCE_PREFIX, starting_pack, subject_named
 
 __all__ = ["learn_pack", "write_pack"]
 
-_STREET_TYPES = {v[1] for v in _STREET.values()}
+_STREET_TYPES = {v[1] for v in STREET.values()}
 _RURAL_TYPES = ("село", "деревня", "посёлок", "хутор", "слобода")
 _CITY_OF = re.compile(r"(?:города|г\.)\s*([А-ЯЁ][а-яё-]+)")
+# «Администрация Канашского муниципального округа», «Администрация Ядринского района»
+_DISTRICT_AGENCY = re.compile(r"Администрация\s+([А-ЯЁ][а-яё-]+(?:ского|цкого))\s+(?:муниципального\s+)?(?:района|округа)")
 
 
 def _marker(text: str) -> str | None:
     """The type word a mention starts with («ул.», «деревни»), lower-case, or None."""
     first = re.split(r"[\s.]", text.strip(), maxsplit=1)[0].lower().replace("ё", "е")
-    return first if first in _STREET or first in _SETTLEMENT else None
+    return first if first in STREET or first in SETTLEMENT else None
 
 
 def _agency_municipality(region: Region, agency: str) -> str | None:
@@ -138,6 +148,10 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
         raise InvalidInput(f"min_share must be in (0.5, 1], got {min_share!r}")
     region = load_region(base)
     raw_base = _base_data(region)
+    rows = list(_read_archive(archive, text, agency))
+    starting = region.source.startswith(SOURCE_PREFIX)
+    if starting:  # a starting pack knows only the districts with a town: add those its agencies name
+        raw_base["municipalities"] = [*raw_base["municipalities"], *_agency_districts(region, rows, min_count)]
     # extraction with the curated part only, so that mined entries never feed themselves
     curated = _curated_region(raw_base)
     streets: dict[tuple[str, ...], Counter] = defaultdict(Counter)
@@ -145,8 +159,13 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
     settlements: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     settlement_names: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     messages = used = 0
-    for msg, label in _read_archive(archive, text, agency):
+    agencies: dict[str, Counter] = defaultdict(Counter)
+    for msg, label in rows:
         messages += 1
+        if starting and label:
+            mid = _agency_municipality(curated, label)
+            if mid is not None:
+                agencies[mid][label] += 1
         locs = extract_locations(msg, curated)
         typed = [loc for loc in locs if loc.kind in ("street", "settlement") and _marker(loc.text)]
         if not typed:
@@ -206,6 +225,7 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
         mined_settlements.append({"name": name, "type": stype, "municipality": muni, "source": "mined", "count": total})
 
     pack = dict(raw_base)
+    renamed = _real_administrations(pack, agencies, min_count) if starting else 0
     pack["settlements"] = [*raw_base.get("settlements", []),
                            *sorted(mined_settlements, key=lambda s: (s["municipality"], s["name"]))]
     pack["streets"] = [*raw_base.get("streets", []),
@@ -216,11 +236,50 @@ def learn_pack(archive: Any, base: Region | str = "kursk", *, text: str = "Те�
         "archive": Path(archive).name if isinstance(archive, (str, os.PathLike)) else None,
         "messages": messages, "messages_with_typed_mentions": used,
         "min_count": min_count, "min_share": min_share,
-        "mined": {"streets": len(mined_streets), "settlements": len(mined_settlements)},
+        "mined": {"streets": len(mined_streets), "settlements": len(mined_settlements),
+                  "districts": sum(m.get("source") == "mined" for m in pack["municipalities"]),
+                  "administrations": renamed},
         "note": "Entries with \"source\": \"mined\" were found in the archive by curnlp's own code; "
                 "only the names and counts are stored, no message text. Review them before shipping.",
     }
     return pack
+
+
+def _agency_districts(region: Region, rows: list[tuple[str, str]], min_count: int) -> list[dict]:
+    """Districts that agencies of the archive name («Администрация Канашского муниципального
+    округа») and the pack lacks, with the agency as written as their administration (the most
+    frequent spelling); marked ``"source": "mined"`` for review."""
+    from ..morph import parse
+
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    for _, label in rows:
+        found = _DISTRICT_AGENCY.search(label) if label else None
+        if found is None or "област" in label.lower():
+            continue
+        adj_parse = next((p for p in parse(found.group(1).lower()) if p.tag.POS == "ADJF"), None)
+        if adj_parse is None:
+            continue
+        adjective = adj_parse.normal_form.capitalize()
+        if region.district(adjective) is None and f"{adjective} район" not in region.municipalities:
+            spellings[adjective][label.strip()] += 1
+    return [{"id": f"{adj} район", "name": f"{adj} район", "kind": "district", "adjective": adj,
+             "administration": labels.most_common(1)[0][0], "source": "mined", "count": sum(labels.values())}
+            for adj, labels in sorted(spellings.items()) if sum(labels.values()) >= min_count]
+
+
+def _real_administrations(pack: dict, agencies: Mapping[str, Counter], min_count: int) -> int:
+    """A starting pack's generic administration names («Администрация города Канаш») replaced by
+    the agency the archive writes for that municipality, when seen ``min_count`` times; how many."""
+    renamed = 0
+    for m in pack["municipalities"]:
+        seen = agencies.get(m["id"])
+        if m.get("source") == "mined" or not seen:
+            continue
+        label, n = seen.most_common(1)[0]
+        if n >= min_count and label != m["administration"]:
+            m["administration"] = label
+            renamed += 1
+    return renamed
 
 
 def _merge_initials(streets: dict[tuple[str, ...], Counter]) -> None:
@@ -241,6 +300,10 @@ def _good_name(name: str, key: tuple[str, ...]) -> bool:
 def _base_data(region: Region) -> dict:
     """The base pack's JSON with mined entries removed."""
     src = region.source
+    if src.startswith(SOURCE_PREFIX):  # a starting pack (pack_for): made again, it is not a file
+        data = starting_pack(subject_named(src[len(SOURCE_PREFIX):]))
+        data.pop("provenance", None)
+        return data
     if src.startswith("curnlp.places:"):
         from importlib import resources
         raw = resources.files("curnlp.places").joinpath(src.split(":", 1)[1]).read_text(encoding="utf-8")

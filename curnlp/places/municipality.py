@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import InvalidInput, describe
-from .locations import Location, _district
-from .packs import Municipality, Region, load_region
+from ..normalize import Normalized, normalize
+from .locations import Location
+from .packs import Municipality, Region, district_named, load_region
 
-__all__ = ["MunicipalityMatch", "resolve_municipality"]
+__all__ = ["MunicipalityMatch", "resolve_municipality", "speaks_of_village"]
 
 # Evidence weights of the resolver (see resolve_municipality); measured on the gold set.
 W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
@@ -46,6 +47,14 @@ _TYPE_PREFIXES = ("город ", "село ", "деревня ", "посёлок
                   "населённый пункт ")
 _RURAL = ("село ", "деревня ", "хутор ", "слобода ", "посёлок ", "населённый пункт ")
 _STREET_TYPES = ("улица ", "проспект ", "переулок ", "проезд ", "шоссе ", "бульвар ", "площадь ", "набережная ", "тупик ")
+#: lemmas of the words for a village or a small settlement («в нашем посёлке», «в деревне»)
+VILLAGE_WORDS = frozenset(("поселок", "деревня", "село", "хутор", "слобода", "сельсовет", "станица", "пгт"))
+
+
+def speaks_of_village(doc: Normalized) -> bool:
+    """Does the message speak of a village or small settlement («в нашем посёлке по улице
+    Юбилейной»)? Its streets, if the pack places them nowhere, are then not the capital's."""
+    return any(t.lemma in VILLAGE_WORDS for t in doc.tokens)
 
 
 def _strip_type(normal: str) -> str:
@@ -60,13 +69,13 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
     kind = loc.kind
     if kind in ("district", "city_okrug"):
         adjective = loc.normal.rsplit(" ", 1)[0]
-        m = _district(region, adjective, "city_okrug" if kind == "city_okrug" else "district")
+        m = district_named(region, adjective, "city_okrug" if kind == "city_okrug" else "district")
         if m is None and kind == "district":  # "Железнодорожный район" of Kursk (old name)
-            m = _district(region, adjective, "city_okrug")
+            m = district_named(region, adjective, "city_okrug")
         return [(m.id, W_DISTRICT)] if m else []
     if kind in ("city", "settlement"):
         name = _strip_type(loc.normal)
-        m = region.city(name)
+        m = region.city(name) if kind == "settlement" else region.city_like(name)
         if m is not None:
             return [(m.id, W_CITY)]
         found = region.settlements_named(name)
@@ -89,7 +98,8 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
     return []
 
 
-def resolve_municipality(locations: Iterable[Location], region: Region | str | None = None) -> MunicipalityMatch | None:
+def resolve_municipality(locations: Iterable[Location], region: Region | str | None = None,
+                         text: str | Normalized | None = None) -> MunicipalityMatch | None:
     """The municipality responsible for the place a message is about, or None.
 
     Each location votes: an explicit district or inner okrug (weight 1.0) > a city or
@@ -100,15 +110,19 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     in Kursk, schools from № 15 and kindergartens from № 40) votes 0.5. A street the pack
     ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
     such evidence, streets or houses resolve to the pack's default city (Kursk) with low
-    confidence (0.35), unless the message names a village the pack does not know (then its
-    municipality is unknown: None). Ties go to the earliest mention.
+    confidence (0.35), unless the message names a village the pack does not know, or (given its
+    ``text``) speaks of a village or settlement at all («в нашем посёлке»): then its municipality
+    is unknown (None), not the capital. Ties go to the earliest mention.
 
     ``confidence`` = the winner's strongest evidence weight x its share of all votes.
+
+    ``text``, the message the locations come from (optional), lets the resolver see its words.
 
     Raises
     ------
     InvalidInput
-        ``locations`` is not an iterable of :class:`curnlp.places.Location`.
+        ``locations`` is not an iterable of :class:`curnlp.places.Location`, or ``text`` is
+        neither None, a str nor a :class:`~curnlp.normalize.Normalized`.
     """
     if isinstance(locations, (str, bytes)) or not isinstance(locations, Iterable):
         raise InvalidInput(f"expected an iterable of Location, got {describe(locations)}")
@@ -116,12 +130,16 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     for loc in locs:
         if not isinstance(loc, Location):
             raise InvalidInput(f"expected Location items, got {describe(loc)}")
-    return resolve(tuple(locs), load_region("kursk" if region is None else region))
+    if text is not None and not isinstance(text, (str, Normalized)):
+        raise InvalidInput(f"expected the message as str or Normalized, got {describe(text)}")
+    village = text is not None and speaks_of_village(text if isinstance(text, Normalized) else normalize(text))
+    return resolve(tuple(locs), load_region("kursk" if region is None else region), village)
 
 
-def resolve(locs: tuple[Location, ...], reg: Region) -> MunicipalityMatch | None:
+def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False) -> MunicipalityMatch | None:
     """:func:`resolve_municipality` without the checks of its arguments (for the place stage,
-    whose locations come from the extractor and whose region is loaded)."""
+    whose locations come from the extractor and whose region is loaded); ``village``: the
+    message speaks of a village (:func:`speaks_of_village`)."""
     scores: dict[str, float] = {}
     best_weight: dict[str, float] = {}
     first: dict[str, int] = {}
@@ -138,7 +156,7 @@ def resolve(locs: tuple[Location, ...], reg: Region) -> MunicipalityMatch | None
         scores[mid] = ws[0] + REPEAT * sum(ws[1:])
     rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
     if not scores:
-        if not rural and any(loc.kind in ("street", "house") for loc in locs):
+        if not rural and not village and any(loc.kind in ("street", "house") for loc in locs):
             default = next((m for m in reg.municipalities.values() if m.default_for_streets), None)
             if default is not None:
                 texts = tuple(loc.text for loc in locs if loc.kind in ("street", "house"))

@@ -3,7 +3,9 @@ responsible for each (the resolver that uses them is :mod:`curnlp.places.municip
 
 A pack is one JSON file (format ``curnlp-region/1``, documented in ``regions/README.md`` next to
 this module). ``load_region("kursk")`` loads the pack shipped with curnlp;
-``load_region("/path/to/pack.json")`` loads a user's own pack. Packs are parsed once and
+``load_region("/path/to/pack.json")`` loads a user's own pack; any other name of a subject of
+Russia (``load_region("Чувашская Республика")``) loads its starting pack, :func:`pack_for`
+(made by :mod:`curnlp.places.starter` from ``regions/russia.json``). Packs are parsed once and
 cached; a loaded :class:`Region` is immutable and safe to share between threads.
 
 Errors: a missing, unreadable or malformed pack raises :class:`RegionPackError`, a
@@ -22,9 +24,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import CorpusError, InvalidInput, describe
+from . import starter
 
 __all__ = [
-    "Region", "Municipality", "Settlement", "Street", "RegionPackError", "load_region", "name_key", "FORMAT",
+    "Region", "Municipality", "Settlement", "Street", "RegionPackError", "load_region", "pack_for", "name_key",
+    "FORMAT",
 ]
 
 #: The pack format this version reads.
@@ -115,6 +119,8 @@ class Region:
     #: human-readable names of topic-group codes (``"0"`` -> ``"Дороги и дорожное хозяйство"``)
     groups: Mapping[str, str] = field(default_factory=dict)
     streets: tuple[Street, ...] = ()
+    #: how the pack was made and what it lacks (the pack's free-form ``provenance`` object)
+    provenance: Mapping[str, Any] = field(repr=False, default_factory=dict)
     # indexes (built in load)
     _by_adjective: Mapping[tuple[str, str], str] = field(repr=False, default_factory=dict)
     _cities: Mapping[tuple[str, ...], tuple[str, ...]] = field(repr=False, default_factory=dict)
@@ -140,6 +146,16 @@ class Region:
         """The city / urban okrug / town municipality called ``name`` (any case form)."""
         ids = self._cities.get(name_key(name))
         return self.municipalities[ids[0]] if ids else None
+
+    def city_like(self, name: str) -> Municipality | None:
+        """:meth:`city`, else the one town whose one-word name is within two letters of a long
+        ``name`` (8 letters or more: «Новочебоксарк», «Железногоск»); None when none or several."""
+        found = self.city(name)
+        key = name_key(name)
+        if found is not None or len(key) != 1 or len(key[0]) < 8:
+            return found
+        close = {ids[0] for k, ids in self._cities.items() if len(k) == 1 and _within_two_edits(k[0], key[0])}
+        return self.municipalities[close.pop()] if len(close) == 1 else None
 
     def settlements_named(self, name: str) -> tuple[Settlement, ...]:
         """Settlements called ``name`` (several when the name repeats across districts)."""
@@ -170,6 +186,13 @@ class Region:
         return found[0].type if found else None
 
 
+@lru_cache(maxsize=4096)
+def district_named(region: Region, adjective: str, kind: str) -> Municipality | None:
+    """``region.district(adjective, kind)``, cached: an adjective the pack does not know is compared
+    with every district name for typos (an edit distance in Python), and the same words recur."""
+    return region.district(adjective, kind)
+
+
 def _within_two_edits(a: str, b: str) -> bool:
     """Levenshtein distance of a and b is at most 2 (banded, O(len))."""
     if abs(len(a) - len(b)) > 2:
@@ -195,11 +218,13 @@ def _admin_key(agency: str) -> tuple[str, ...]:
 #: the shipped packs (``curnlp/places/regions/*.json``)
 _PACKS = resources.files("curnlp.places").joinpath("regions")
 _cache: dict[Any, Region] = {}
+_starting: dict[str, Region] = {}  # pack_for's packs by official subject name (at most 89)
 _cache_lock = threading.Lock()
 
 
 def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
-    """Load a region pack by name (shipped with curnlp, e.g. ``"kursk"``) or from a JSON file path.
+    """Load a region pack by name (shipped with curnlp, e.g. ``"kursk"``) or from a JSON file path;
+    any other name of a subject of Russia gives its starting pack (:func:`pack_for`).
 
     Packs are cached per name (per path and modification time for files).
 
@@ -208,7 +233,7 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
     InvalidInput
         ``name_or_path`` is not a str or path.
     RegionPackError
-        No such pack, unreadable JSON or a pack that breaks the format.
+        No such pack or subject, unreadable JSON or a pack that breaks the format.
     """
     if isinstance(name_or_path, Region):
         return name_or_path
@@ -221,12 +246,16 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
         try:
             key: Any = ("path", str(path.resolve()), path.stat().st_mtime_ns)
         except OSError as exc:
+            if isinstance(name_or_path, str) and not raw.endswith(".json") and starter.subject_named(raw):
+                return _starting_region(raw)  # «Респ Саха /Якутия/» is a name, not a path
             raise RegionPackError(f"cannot read region pack {raw!r}: {exc}") from exc
     else:
         key = ("name", raw)
     region = _cache.get(key)
     if region is not None:
         return region
+    if not is_path and not (raw.isidentifier() and _PACKS.joinpath(f"{raw}.json").is_file()):
+        return _starting_region(raw)
     with _cache_lock:
         region = _cache.get(key)
         if region is None:
@@ -237,16 +266,71 @@ def load_region(name_or_path: str | os.PathLike = "kursk") -> Region:
                     raise RegionPackError(f"cannot read region pack {raw!r}: {exc}") from exc
                 source = raw
             else:
-                if not raw.isidentifier():
-                    raise RegionPackError(f"unknown region pack {raw!r}")
-                res = _PACKS.joinpath(f"{raw}.json")
-                if not res.is_file():
-                    shipped = sorted(p.name[:-5] for p in _PACKS.iterdir() if p.name.endswith(".json"))
-                    raise RegionPackError(f"unknown region pack {raw!r}; shipped packs: {', '.join(shipped)}")
-                text = res.read_text(encoding="utf-8")
+                text = _PACKS.joinpath(f"{raw}.json").read_text(encoding="utf-8")
                 source = f"curnlp.places:regions/{raw}.json"
             region = _parse_pack(text, source)
             _cache[key] = region
+    return region
+
+
+def _starting_region(raw: str) -> Region:
+    """:func:`pack_for` for a name that is neither a shipped pack nor a file. Not kept in ``_cache``
+    under the name as written (any number of spellings): pack_for keeps one pack per subject."""
+    if starter.subject_named(raw) is None:
+        shipped = sorted(p.name[:-5] for p in _PACKS.iterdir() if p.name.endswith(".json") and p.name != "russia.json")
+        raise RegionPackError(f"unknown region pack {raw!r}: not a shipped pack ({', '.join(shipped)}), "
+                              f"a pack file or a subject of Russia")
+    return pack_for(raw)
+
+
+def pack_for(subject: str) -> Region:
+    """A starting pack for any subject of Russia: its capital, its towns with their districts or
+    urban okrugs, and its names (for the check of messages about other regions).
+
+    ``subject`` is the official name («Чувашская Республика — Чувашия»), a short one («Чувашия»,
+    «Чувашская Республика») or city.csv's spelling («Чувашская Республика - Чувашия», «Респ
+    Адыгея», «Курская обл»). The pack is made from ``regions/russia.json`` (derived from city.csv,
+    CC BY-SA 4.0) by :func:`curnlp.places.starter.starting_pack`; it is usable wherever a pack is:
+    ``locate(text, region=pack_for(...))``, ``train(region=...)``, ``learn_pack(base=...)``, and by
+    its name with ``load_region`` and the CLI's ``--region``. A subject with a curated pack
+    («kursk») gets its starting pack here too: load the curated one by its pack name.
+
+    It LACKS villages, streets, microdistricts, inner districts of the capital, districts without a
+    town in city.csv, reforms after 2021, and real administration names (they are generic:
+    «Администрация города Канаш»); ``Region.provenance`` says so too. To add them, mine the region's
+    archive with its agency or municipality column: ``learn_pack(archive, base=pack_for(NAME),
+    agency=COLUMN)`` (it also adds the districts the agencies name and their real administration
+    names), review, save with ``write_pack`` (``docs/new_region.md``).
+
+    >>> reg = pack_for("Чувашия")
+    >>> reg.region_name, reg.city("Канаше").kind, reg.city("Козловка").parent
+    ('Чувашская Республика — Чувашия', 'urban_okrug', 'Козловский район')
+
+    Raises
+    ------
+    InvalidInput
+        ``subject`` is not a str.
+    RegionPackError
+        ``subject`` names no subject of Russia, or one with no town in russia.json (the four
+        subjects admitted in 2022, not in city.csv of 2021).
+    """
+    if not isinstance(subject, str):
+        raise InvalidInput(f"expected the name of a subject of Russia, got {describe(subject)}")
+    entry = starter.subject_named(subject)
+    if entry is None:
+        raise RegionPackError(f"{subject!r} names no subject of Russia (official, short or city.csv name)")
+    official = entry["name"]
+    region = _starting.get(official)
+    if region is None:
+        with _cache_lock:
+            region = _starting.get(official)
+            if region is None:
+                try:
+                    data = starter.starting_pack(entry)
+                except ValueError as exc:
+                    raise RegionPackError(str(exc)) from exc
+                region = _parse_pack(json.dumps(data, ensure_ascii=False), starter.SOURCE_PREFIX + official)
+                _starting[official] = region
     return region
 
 
@@ -373,6 +457,7 @@ def _parse_pack(text: str, source: str) -> Region:
         _settlements={k: tuple(v) for k, v in sets.items()},
         _surface={k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in surface.items()},
         _admins=admins, streets=tuple(streets),
+        provenance=dict(data["provenance"]) if isinstance(data.get("provenance"), dict) else {},
         _streets={k: tuple(v) for k, v in street_index.items()},
         _street_surface={k: tuple(sorted(v, key=lambda e: (-len(e), e))) for k, v in street_surface.items()})
 

@@ -2,7 +2,8 @@
 
 * :data:`SUBJECTS`: the 89 federal subjects with their official names and the short or
   informal names people write («Татарстан», «Подмосковье», «Кузбасс», «Питер»);
-* ``regions/russia.json``: those subjects with the cities of each, built by
+* ``regions/russia.json``: those subjects (with city.csv's spelling of each) and their cities (with the
+  district or urban okrug a town lies in), built by
   ``python -m curnlp.places.russia build`` from ``city.csv`` of hflabs/city (CC BY-SA 4.0;
   the file says where it comes from and carries the licence);
 * :func:`detect_other_region`: whether a normalized message is about a place in a region
@@ -163,6 +164,49 @@ def _city_name(row: Mapping[str, str]) -> str:
     return last[2:].strip() if last.startswith("г ") else last
 
 
+#: Capitals that city.csv does not mark (capital_marker 0 on the capital's row).
+_CAPITALS = {"Республика Крым": "Симферополь"}
+#: How city.csv's address writes a region of each ``region_type`` (used when the file has no
+#: address of that region with the region in it: only its capital, written «г Горно-Алтайск»).
+_CSV_REGION_FORMS = {"Респ": "Респ {}", "обл": "{} обл", "край": "{} край", "АО": "{} АО", "Аобл": "{} Аобл",
+                     "г": "г {}"}
+
+
+def _csv_name(row: Mapping[str, str]) -> tuple[str, bool]:
+    """The region as city.csv's address writes it («Курская обл», «Респ Адыгея», «Чувашская Республика -
+    Чувашия») and True; or, for a capital's row («г Горно-Алтайск»), the form built from the region's
+    type and False."""
+    first = row["address"].split(",")[0].strip()
+    if "," in row["address"] and not first.startswith("г "):
+        return first, True
+    form = _CSV_REGION_FORMS.get(row["region_type"])
+    return (form.format(row["region"]) if form else ""), False
+
+
+def _one_csv_name(names: set[tuple[str, bool]]) -> dict:
+    """``{"csv_name": ...}``: the form of the addresses (the rows of a region agree on one), else the
+    form built from the region's type; {} for a subject city.csv does not hold."""
+    written = sorted(n for n, from_address in names if n and from_address)
+    built = sorted(n for n, from_address in names if n and not from_address)
+    return {"csv_name": (written or built)[0]} if written or built else {}
+
+
+def _area(row: Mapping[str, str], name: str) -> dict:
+    """Where a town lies below the region: ``{"district": "Козловский район"}`` (a district, «улус» in
+    Yakutia) or ``{"okrug": "Наро-Фоминск"}`` (a town inside the urban okrug of another town); {} for a
+    town directly under the region (an urban okrug in most regions)."""
+    area, kind = row.get("area", "").strip(), row.get("area_type", "").strip()
+    if not area or area == name:
+        return {}
+    if kind == "р-н":
+        return {"district": f"{area} район"}
+    if kind == "у":
+        return {"district": f"{area} улус"}
+    if kind == "г":
+        return {"okrug": area}
+    return {}
+
+
 _ADJ_ENDINGS = ("ый", "ий", "ой", "ое", "ее", "ая", "яя")
 
 
@@ -194,16 +238,21 @@ def build(city_csv: str | os.PathLike[str] | None = None, output: str | os.PathL
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     by_csv = {s.csv_region: s for s in SUBJECTS if s.csv_region}
     cities: dict[str, list[dict]] = {s.name: [] for s in SUBJECTS}
+    csv_names: dict[str, set[tuple[str, bool]]] = {s.name: set() for s in SUBJECTS}
     for row in rows:
         subject = by_csv.get(row["region"])
         if subject is None:
             raise ValueError(f"{src}: region {row['region']!r} ({row['address']}) is not in SUBJECTS")
+        csv_names[subject.name].add(_csv_name(row))
         name = _city_name(row)
         if name == subject.name:  # Москва, Санкт-Петербург, Севастополь: the subject itself
             continue
         entry: dict = {"name": name, "population": int(row["population"] or 0)}
-        if row.get("capital_marker") in ("2", "3"):
+        if row.get("capital_marker") in ("2", "3") or _CAPITALS.get(subject.name) == name:
             entry["capital"] = True
+        area = _area(row, name)
+        if area:
+            entry.update(area)
         common = _common_word(name)
         if common:
             entry["common"] = common
@@ -218,11 +267,13 @@ def build(city_csv: str | os.PathLike[str] | None = None, output: str | os.PathL
         "source_sha256": hashlib.sha256(raw).hexdigest(),
         "license": "CC BY-SA 4.0 (Creative Commons Attribution-ShareAlike 4.0 International, "
                    "https://creativecommons.org/licenses/by-sa/4.0/). This file is derived from city.csv of "
-                   "hflabs/city (region and city names, population, capital marker) and is shared under the "
-                   "same licence.",
+                   "hflabs/city (region and city names as the file writes them, population, capital marker, "
+                   "the district or urban okrug a town lies in) and is shared under the same licence.",
         "generated_by": "python -m curnlp.places.russia build (curnlp/places/russia.py); subject names and "
-                        "aliases are curnlp's own table",
-        "subjects": [{**s.to_dict(), "cities": sorted(cities[s.name], key=lambda c: -c["population"])}
+                        "aliases are curnlp's own table, as is the capital of a subject whose row in city.csv "
+                        "has no capital marker (" + ", ".join(f"{c}: {s}" for s, c in _CAPITALS.items()) + ")",
+        "subjects": [{**s.to_dict(), **_one_csv_name(csv_names[s.name]),
+                      "cities": sorted(cities[s.name], key=lambda c: -c["population"])}
                      for s in SUBJECTS],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
