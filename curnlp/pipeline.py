@@ -69,7 +69,7 @@ class Pipeline:
     def read(self, text: str, keep_doc: bool = False) -> Read:
         """One message (a ``str``; the caller checks the type) through the per-message stages."""
         truncated = len(text) > self.max_length
-        doc = normalize(text[: self.max_length] if truncated else text)
+        doc = normalize(_cut(text, self.max_length) if truncated else text)
         words = word_texts(doc)
         if not words:
             return Read(truncated)
@@ -94,6 +94,15 @@ def check_config(config: Mapping[str, Any] | None) -> None:
     if unknown:
         raise IncompatibleModel(f"the bundle's pipeline has stages this curnlp does not know: {unknown}; "
                                 "upgrade curnlp to route with it")
+
+
+def _cut(text: str, length: int) -> str:
+    """The first ``length`` characters of ``text``, ending before a word rather than inside one
+    (a place or a name cut in half would be read as another one)."""
+    if text[length].isspace():
+        return text[:length]
+    space = max(text.rfind(" ", length - 200, length), text.rfind("\n", length - 200, length))
+    return text[:space] if space > 0 else text[:length]
 
 
 def word_texts(doc: Normalized) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import bundle as _bundle
-from .ner import Entity, extract_entities_many
+from .ner import Entity, distinct_entities, extract_entities_many
 from .predictor import NotCompilable, Prediction, Predictor
 from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
@@ -379,7 +379,7 @@ class Router:
         readable = [i for i, r in enumerate(reads) if r.readable]
         if self.entities and readable:
             for i, ents in zip(readable, extract_entities_many([reads[i].doc for i in readable])):
-                entities[i] = ents
+                entities[i] = distinct_entities(ents)
         decisions: list[Any] = [({}, {})] * len(reads)
         russian = [i for i, r in enumerate(reads) if r.russian]
         if russian:

@@ -168,9 +168,14 @@ def test_strict_names_still_resolve_after_a_preposition_or_type_word(region, tex
     assert name_of(text, region) == expected
 
 
-def test_a_street_only_message_goes_to_the_capital_with_low_confidence():
-    m = muni("На улице Зубковой 18 корп 2 лифт не работает", "ryazan")
-    assert m is not None and m.name == "Рязань" and m.confidence < 0.5
+def test_a_street_only_message_goes_to_the_capital_only_when_the_pack_knows_the_street():
+    """A street the pack knows (several towns share «Ленина»: no town of its own) falls back to
+    the capital, unsure; one it does not know may be any town's, or another region's: none."""
+    known = next(s for s in load_region("kursk").streets if s.municipality is None and s.type == "улица")
+    m = muni(f"На улице {known.name} 18 корп 2 лифт не работает", "kursk")
+    assert m is not None and m.name == "Курск" and m.confidence < 0.5
+    for text in ("На улице Зубковой 18 корп 2 лифт не работает", "д. 4Б, второй подъезд: не работает лифт"):
+        assert muni(text, "ryazan") is None and muni(text, "kursk") is None
 
 
 def test_town_of_a_municipal_okrug_carries_the_okrug_administration():

@@ -4,7 +4,7 @@ Natasha's news NER (slovnet + Navec, read from the files natasha ships, without 
 natasha or pymorphy2) tags the tokens of a normalized message; pymorphy3 gives each entity
 its nominative normal form («Ивановой Марии Петровне» -> «Иванова Мария Петровна»).
 
-* :mod:`curnlp.ner.extract` — :func:`extract_entities`, :func:`extract_entities_many`,
+* :mod:`curnlp.ner.extract` — :func:`extract_entities`, :func:`extract_entities_many, distinct_entities`,
   :class:`Entity`: from a message to its entities with offsets into the original text;
 * :mod:`curnlp.ner.tagger` — :class:`NER`: the model files, batching, long messages;
 * :mod:`curnlp.ner.forms` — :func:`normal_form`;
@@ -16,8 +16,8 @@ its nominative normal form («Ивановой Марии Петровне» -> 
 """
 from __future__ import annotations
 
-from .extract import ENTITY_TYPES, Entity, extract_entities, extract_entities_many
+from .extract import ENTITY_TYPES, Entity, distinct_entities, extract_entities, extract_entities_many
 from .forms import normal_form
 from .tagger import NER
 
-__all__ = ["Entity", "NER", "extract_entities", "extract_entities_many", "normal_form", "ENTITY_TYPES"]
+__all__ = ["Entity", "NER", "extract_entities", "extract_entities_many", "distinct_entities", "normal_form", "ENTITY_TYPES"]

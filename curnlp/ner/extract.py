@@ -207,3 +207,25 @@ def extract_entities(doc_or_text: Normalized | str, ner: NER | None = None) -> l
     ['Иванова Мария Петровна']
     """
     return extract_entities_many([doc_or_text], ner)[0]
+
+
+#: Entities a Routing keeps per message: a long text repeats its names.
+MAX_ENTITIES = 100
+
+
+def distinct_entities(entities: Sequence[Entity], limit: int = MAX_ENTITIES) -> list[Entity]:
+    """Each entity once (its first mention, by type and normal form), at most ``limit``.
+
+    >>> e = [Entity("PER", "Ивановой", "Иванова", 0, 8), Entity("PER", "Иванова", "Иванова", 20, 27)]
+    >>> [x.start for x in distinct_entities(e)]
+    [0]
+    """
+    seen: set[tuple[str, str]] = set()
+    out: list[Entity] = []
+    for entity in entities:
+        if (entity.type, entity.normal) not in seen:
+            seen.add((entity.type, entity.normal))
+            out.append(entity)
+            if len(out) == limit:
+                break
+    return out

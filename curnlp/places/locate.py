@@ -19,12 +19,12 @@ class Place:
     """Where a message is about.
 
     ``region`` is the official name of the region the problem is in, when known: the pack's
-    region («Курская область») when a place of the pack resolves with confidence >= 0.5 (not a
-    lone street guessed to be in the capital), another region's («Белгородская область») when
-    ``outside`` is set; else None. ``municipality`` is the resolved municipality of the pack
-    with its confidence and evidence (None when the problem is outside the region);
-    ``outside`` the other region, city and the words that show it; ``locations`` every place
-    mention of the pack, with offsets into the ORIGINAL text.
+    region («Курская область») whenever a municipality of the pack is resolved, another
+    region's («Белгородская область») when ``outside`` is set; else None. ``municipality`` is
+    the resolved municipality of the pack with its confidence and evidence (None when the
+    problem is outside the region); ``outside`` the other region, city and the words that show
+    it; ``locations`` the place mentions of the pack, each once (the first mention of a kind
+    and normal form), at most :data:`MAX_LOCATIONS`, with offsets into the ORIGINAL text.
     """
 
     region: str | None
@@ -40,8 +40,8 @@ class Place:
                 "locations": [loc.to_dict() for loc in self.locations]}
 
 
-#: A municipality resolved at least this surely names the home region (a lone street is not enough).
-SURE_MUNICIPALITY = 0.5
+#: Place mentions kept per message: a long text repeats its places (the resolver still weighs every mention).
+MAX_LOCATIONS = 100
 
 
 def place_of(doc: Normalized, region: Region) -> Place:
@@ -51,10 +51,28 @@ def place_of(doc: Normalized, region: Region) -> Place:
     locations = tuple(extract_locations(doc, region))
     other = detect_other_region(doc, region)
     if other is not None:
-        return Place(region=other.region, municipality=None, locations=locations, outside=other)
+        return Place(region=other.region, municipality=None, locations=_distinct(locations), outside=other)
     match = resolve(locations, region, speaks_of_village(doc))
-    home = region.region_name if match is not None and match.confidence >= SURE_MUNICIPALITY else None
-    return Place(region=home, municipality=match, locations=locations)
+    return Place(region=region.region_name if match is not None else None, municipality=match,
+                 locations=_distinct(locations))
+
+
+def _distinct(locations: tuple[Location, ...]) -> tuple[Location, ...]:
+    """Each place once (its first mention; a house number within the street named before it),
+    at most :data:`MAX_LOCATIONS`."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    street = ""
+    for loc in locations:
+        if loc.kind == "street":
+            street = loc.normal
+        key = (loc.kind, loc.normal, street if loc.kind == "house" else "")
+        if key not in seen:
+            seen.add(key)
+            out.append(loc)
+            if len(out) == MAX_LOCATIONS:
+                break
+    return tuple(out)
 
 
 def locate(text: str | Normalized, region: Region | str | None = None) -> Place:

@@ -156,9 +156,9 @@ def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False) -> M
         scores[mid] = ws[0] + REPEAT * sum(ws[1:])
     rural = any(loc.kind == "settlement" and loc.normal.startswith(_RURAL) and not _votes(loc, reg) for loc in locs)
     if not scores:
-        if not rural and not village and any(loc.kind in ("street", "house") for loc in locs):
+        if not rural and not village and any(loc.kind == "street" for loc in locs):
             default = next((m for m in reg.municipalities.values() if m.default_for_streets), None)
-            if default is not None:
+            if default is not None and _known_street_of(locs, reg, default.id):
                 texts = tuple(loc.text for loc in locs if loc.kind in ("street", "house"))
                 return _match(reg, default, W_STREET_DEFAULT, texts)
         return None
@@ -183,6 +183,19 @@ def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False) -> M
             texts += [loc.text for loc in locs if loc.kind == "settlement" and loc.normal.startswith(_RURAL)]
             return _match(reg, district, round(W_SETTLEMENT * min(1.0, support), 3), tuple(texts))
     return _match(reg, reg.municipalities[winner], round(best_weight[winner] * min(1.0, support), 3), tuple(texts))
+
+
+def _known_street_of(locs: tuple[Location, ...], reg: Region, mid: str) -> bool:
+    """Whether a street of the message is in the pack with a municipality that may be ``mid``
+    (its own, or none: a name several towns share). A street the pack does not know may be any
+    town's («ул. Ленина» of Щигры), or another region's, so it gives no default."""
+    for loc in locs:
+        if loc.kind == "street":
+            stype = next((p for p in _STREET_TYPES if loc.normal.startswith(p)), "")
+            found = [s for s in reg.streets_named(loc.normal[len(stype):]) if s.type == stype.strip()]
+            if any(s.municipality in (None, mid) for s in found):
+                return True
+    return False
 
 
 def _match(reg: Region, m: Municipality, confidence: float, evidence: tuple[str, ...]) -> MunicipalityMatch:
