@@ -102,16 +102,18 @@ class Normalized:
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict:
-        """A JSON-serializable view (tokens with original-text offsets)."""
+        """A JSON-serializable view. Spans are ``start``/``end`` like every other ``to_dict`` of
+        curnlp (locations, entities, places): tokens' offsets point into ``clean``,
+        placeholders' into the original message."""
         return {
             "clean": self.clean,
             "tokens": [
                 {"text": t.text, "lemma": t.lemma, "kind": t.kind, "is_stop": t.is_stop,
-                 "start": t.start, "stop": t.stop}
+                 "start": t.start, "end": t.stop}
                 for t in self.tokens
             ],
             "placeholders": [
-                {"kind": p.kind, "text": p.text, "start": p.start, "stop": p.stop} for p in self.placeholders
+                {"kind": p.kind, "text": p.text, "start": p.start, "end": p.stop} for p in self.placeholders
             ],
         }
 

@@ -51,8 +51,10 @@ class Routing:
 
     ``topic``/``group``/``agency`` are None when the bundle has no model for them or when
     the router cannot know them (see the reasons below); ``needs_review`` is true exactly
-    when ``review_reasons`` is not empty; ``evidence`` maps a target to the words that
-    pushed its decision, with their weights; ``truncated`` tells that only the first
+    when ``review_reasons`` is not empty; ``evidence`` maps a target to the features that
+    pushed its decision, as ``(code, weight)`` pairs (codes such as ``w:яма``, ``m:Курск``,
+    ``p:topic=…``; :attr:`evidence_text` reads them in Russian, see :mod:`curnlp.evidence`
+    for the legend); ``truncated`` tells that only the first
     ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
     the region pack's human-readable name of the group code; ``region`` is the official
     name of the region the message is about when known (the home region's when a place of
@@ -99,8 +101,18 @@ class Routing:
         """The other region the problem is in (``place.outside``), or None."""
         return self.place.outside if self.place is not None else None
 
+    @property
+    def evidence_text(self) -> dict[str, list[str]]:
+        """``evidence`` in Russian words, item for item: ``{"agency": ["муниципалитет Обоянь",
+        "слово «обоянь»", "период 6: муниципалитет Обоянь", ...], ...}`` (see :mod:`curnlp.evidence`)."""
+        from .evidence import readable_all
+        labels = {t: [p.label, *(label for label, _ in p.alternatives)]
+                  for t, p in (("topic", self.topic), ("group", self.group)) if p is not None}
+        return readable_all(self.evidence, labels)
+
     def to_dict(self) -> dict:
-        """A JSON-serializable dict."""
+        """A JSON-serializable dict. ``evidence`` keeps the ``[code, weight]`` pairs;
+        ``evidence_text`` holds their Russian readings in the same order."""
         return {
             "topic": self.topic.to_dict() if self.topic else None,
             "group": self.group.to_dict() if self.group else None,
@@ -114,6 +126,7 @@ class Routing:
             "locations": [loc.to_dict() for loc in self.locations],
             "entities": [ent.to_dict() for ent in self.entities],
             "evidence": {t: [[w, round(v, 4)] for w, v in ev] for t, ev in self.evidence.items()},
+            "evidence_text": self.evidence_text,
             "model": self.model,
             "truncated": self.truncated,
             "place": self.place.to_dict() if self.place else None,

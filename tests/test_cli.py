@@ -176,4 +176,4 @@ def test_train_and_evaluate_read_a_koi8r_archive_when_told(tmp_path, capsys):
     assert main(["evaluate", str(bundle), str(src), "--encoding", "koi8-r", "--topic-column", "Тема",
                  "--agency-column", "Исполнитель", "--quiet"]) == 0
     report = capsys.readouterr().out
-    assert "agency" in report and "96" in report
+    assert "Исполнитель" in report and "n=96 " in report

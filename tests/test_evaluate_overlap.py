@@ -28,10 +28,10 @@ def test_evaluate_on_training_rows_says_the_figures_are_not_held_out(bundle_path
     mixed = pd.concat([seen.iloc[:30], new], ignore_index=True)
     report = evaluate(router, mixed, text="text", topic="topic", agency="agency")
     assert report.info["training_overlap_rows"] == 30 and report.info["training_overlap"] == 0.75
-    assert str(report).splitlines()[-1].startswith("WARNING: 75% of these rows (30) were in the training data")
+    assert str(report).splitlines()[-1].startswith("ВНИМАНИЕ: 75,0% этих строк (30) были в обучающих данных")
     assert "not held-out" in caplog.text
     held_out = evaluate(router, new, text="text", topic="topic", agency="agency")
-    assert held_out.info["training_overlap_rows"] == 0 and "WARNING" not in str(held_out)
+    assert held_out.info["training_overlap_rows"] == 0 and "ВНИМАНИЕ" not in str(held_out)
     path = tmp_path / "seen.csv"
     seen.to_csv(path, index=False)
     done = run_cli(["evaluate", str(bundle_path), str(path), "--text-column", "text", "--topic-column", "topic",

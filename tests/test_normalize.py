@@ -418,3 +418,16 @@ def test_a_pass_is_skipped_only_where_its_pattern_cannot_match():
         for text in texts:
             if pattern.search(text):
                 assert run.hint(text), (pattern.pattern, text)
+
+
+def test_to_dict_spans_are_start_end_like_locations():
+    """``curnlp normalize`` output names spans as locations and entities do (start/end)."""
+    raw = "<b>Нет ВОДЫ</b> с утра, пишите на jkh@kursk.ru или звоните +7 (4712) 55-55-55"
+    data = normalize(raw).to_dict()
+    clean = data["clean"]
+    for tok in data["tokens"]:
+        assert set(tok) == {"text", "lemma", "kind", "is_stop", "start", "end"}
+        assert clean[tok["start"]:tok["end"]] == tok["text"]
+    assert {p["kind"] for p in data["placeholders"]} == {"email", "phone"}
+    for p in data["placeholders"]:
+        assert "stop" not in p and raw[p["start"]:p["end"]] == p["text"]

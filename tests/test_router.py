@@ -190,4 +190,4 @@ def test_route_many_without_evidence_decides_the_same(router):
     full, bare = router.route_many(texts), router.route_many(texts, evidence=False)
     assert all(b.evidence == {} for b in bare)
     assert any(f.evidence for f in full)
-    assert [{**f.to_dict(), "evidence": {}} for f in full] == [b.to_dict() for b in bare]
+    assert [{**f.to_dict(), "evidence": {}, "evidence_text": {}} for f in full] == [b.to_dict() for b in bare]

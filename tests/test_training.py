@@ -5,10 +5,12 @@ from __future__ import annotations
 import html.parser
 import json
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -212,9 +214,52 @@ def test_report_plots_and_html_round_trip(data, tmp_path):
     parsed.feed(page)
     # summary + per target: confused pairs, calibration, municipality, per class
     assert parsed.tables == 1 + 2 * 4
-    assert "agency: most confused pairs" in parsed.headings and "group: per class" in parsed.headings
-    assert "Министерство образования области" in parsed.cells and "weighted_f1" in parsed.cells
-    assert f"{report.metric('accuracy', 'agency'):.3f}" in parsed.cells
+    assert "Исполнитель: частые ошибки" in parsed.headings and "Группа: по классам" in parsed.headings
+    assert "Министерство образования области" in parsed.cells and "F1 взвешенная" in parsed.cells
+    assert f"{report.metric('accuracy', 'agency'):.1%}".replace(".", ",") in parsed.cells
+    assert str(len(data)) in parsed.cells and f"{len(data)}.000" not in page
+
+
+def _synthetic_report(n: int = 358, overlap: float | None = None):
+    """A Report of ``n`` held-out agency predictions (3 in 4 right) without training anything."""
+    from curnlp.training.report import TargetReport
+    rng = np.random.default_rng(7)
+    labels = np.array(["Комитет ЖКХ г. Курска", "Администрация Курского района", "Министерство образования"])
+    truth = labels[rng.integers(0, 3, n)]
+    pred = np.where(rng.random(n) < 0.75, truth, labels[rng.integers(0, 3, n)])
+    munis = np.array(["Курск", "Курский район", None], dtype=object)[rng.integers(0, 3, n)]
+    target = TargetReport("agency", truth, pred, rng.uniform(0.3, 1.0, n), munis)
+    info = {"kind": "evaluation", "model": "a7f064f373d19f73", "rows": n, "refused": 0, "seconds": 1.5}
+    if overlap is not None:
+        info.update(training_overlap=overlap, training_overlap_rows=round(overlap * n))
+    return Report({"agency": target}, info)
+
+
+def test_report_speaks_russian_with_whole_counts(tmp_path):
+    report = _synthetic_report(1358)
+    text = str(report)
+    assert text.startswith("Исполнитель") and "n=1\u202f358" in text and "1358.0" not in text
+    assert "верных" in text and "acc " not in text and "WARNING" not in text
+    assert report.summary_frame()["n"].tolist() == [1358]
+    page = Path(report.to_html(tmp_path / "eval.html")).read_text(encoding="utf-8")
+    shown = html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S))
+    assert '<html lang="ru">' in page and "Оценка модели curnlp" in shown and "Сводка" in shown
+    for english in ("summary", "evaluation", "most confused", "per class", "per municipality", "calibration",
+                    "precision", "recall", "support", "predicted", "WARNING", "1358.000", "1,358"):
+        assert english not in shown, english
+    assert "1\u202f358" in shown and "Точность" in shown and "Полнота" in shown
+    assert "проверка на размеченном архиве" in shown and "(не определено)" in shown
+    jupyter = report._repr_html_()
+    assert "Доля верных" in jupyter and "1\u202f358" in jupyter and ".000" not in jupyter
+
+
+def test_report_overlap_warning_is_russian(tmp_path):
+    report = _synthetic_report(40, overlap=0.75)
+    assert str(report).splitlines()[-1] == report.overlap_warning()
+    assert report.overlap_warning().startswith("ВНИМАНИЕ: 75,0% этих строк (30) были в обучающих данных")
+    page = Path(report.to_html(tmp_path / "seen.html")).read_text(encoding="utf-8")
+    assert '<div class="alert">ВНИМАНИЕ: 75,0% этих строк (30)' in page
+    assert _synthetic_report(40).overlap_warning() is None
 
 
 def test_training_surfaces_problems(data, caplog):
@@ -262,7 +307,7 @@ def test_cli_train_and_evaluate(split, pack, tmp_path, capsys):
     code = cli.main(["evaluate", str(bundle), str(test_csv), "--text-column", TEXT, "--group-column", GROUP,
                      "--agency-column", AGENCY, "--html", str(html_path), "--quiet"])
     out = capsys.readouterr().out
-    assert code == 0 and out.startswith("group ") and "agency " in out
+    assert code == 0 and out.startswith("Группа ") and "Исполнитель " in out and f"n={len(test_rows)} " in out
     assert html_path.is_file()
     # a curnlp error: exit 1 with the message; bad usage: exit 2
     assert cli.main(["train", str(train_csv), "--agency-column", "Нет такой", "-o", str(tmp_path / "x")]) == 1

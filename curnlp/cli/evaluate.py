@@ -12,7 +12,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("evaluate", help="evaluate a bundle on a labelled archive")
     p.add_argument("model", help="bundle directory")
     add_label_columns(p)
-    p.add_argument("--html", help="also write an HTML report with charts here")
+    p.add_argument("--html", help="also write the Russian HTML report with charts here")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
     return p

@@ -4,8 +4,8 @@ return (summary, per-class table, confused pairs, calibration, plots, HTML)."""
 from __future__ import annotations
 
 import base64
-import html
 import io
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from ..analytics import _html as H
 from ..metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
 
 #: Accuracy the routed (not flagged) messages must reach when the review threshold is chosen.
@@ -111,8 +112,9 @@ class Report:
 
     ``targets`` maps each evaluated target to its :class:`TargetReport` (held-out labels,
     predictions, confidences and municipalities); ``info`` holds facts of the run (kind,
-    folds, rows, seconds). ``str(report)`` prints the summary; in Jupyter the report shows
-    as a table.
+    folds, rows, seconds). ``str(report)`` prints the summary in Russian, one line per
+    target; in Jupyter the report shows as a Russian table. The data frames (``summary_frame``,
+    ``to_frame``, ``confused_pairs``...) keep English column names: they are for code.
 
     Examples
     --------
@@ -127,7 +129,7 @@ class Report:
     ['true', 'predicted', 'count', 'share_of_true']
     >>> fig = report.plot_calibration()                   # reliability diagram (a matplotlib Figure)
 
-    ``report.to_html("report.html")`` writes everything in one self-contained page.
+    ``report.to_html("report.html")`` writes everything in one self-contained Russian page.
     """
 
     targets: dict[str, TargetReport]
@@ -143,7 +145,10 @@ class Report:
 
     def summary_frame(self) -> pd.DataFrame:
         """:meth:`summary` as a table: one row per target."""
-        return pd.DataFrame(self.summary()).T.rename_axis("target")
+        frame = pd.DataFrame(self.summary()).T.rename_axis("target")
+        if "n" in frame:  # a count, not a float of the mixed-type transpose
+            frame["n"] = frame["n"].fillna(0).astype(int)
+        return frame
 
     def metric(self, name: str, target: str = "agency") -> float:
         """One figure, e.g. ``report.metric("accuracy", "group")``."""
@@ -189,22 +194,39 @@ class Report:
         cov, acc, thr = coverage_curve(r.confidence, r.correct)
         return pd.DataFrame({"coverage": cov, "accuracy": acc, "threshold": thr})
 
+    def overlap_warning(self) -> str | None:
+        """The Russian warning that some evaluated rows were in the training data
+        (:mod:`curnlp.overlap`), or None when the figures are held-out."""
+        rows = self.info.get("training_overlap_rows")
+        if not rows:
+            return None
+        return (f"ВНИМАНИЕ: {_share(self.info.get('training_overlap'))} этих строк ({H.n(rows)}) были в обучающих "
+                "данных — цифры завышены, это не проверка на новых сообщениях")
+
     def __str__(self) -> str:
+        """One compact Russian line per target (counts as integers, shares in percents)."""
         rows = []
+        width = max((len(_target_name(t)) for t in self.targets), default=0)
         for t, m in self.summary().items():
             if m.get("n"):
-                rows.append(f"{t:7} n={m['n']:5d}  acc {m['accuracy']:.3f}  wF1 {m['weighted_f1']:.3f}  "
-                            f"mF1 {m['macro_f1']:.3f}  ECE {m['ece']:.3f}  acc@80%cov "
-                            f"{m['accuracy_at_80_coverage']:.3f}  thr@85% {m['threshold_for_85_accuracy']:.2f} "
-                            f"(cov {m['coverage_at_85_accuracy']:.2f})")
-        if self.info.get("training_overlap_rows"):  # see curnlp.overlap
-            rows.append(f"WARNING: {self.info['training_overlap']:.0%} of these rows ({self.info['training_overlap_rows']:,}) "
-                        "were in the training data: the figures are not held-out")
+                top3 = f"  в тройке {_share(m['top3_accuracy'])}" if "top3_accuracy" in m else ""
+                rows.append(f"{_target_name(t):{width}}  n={H.n(m['n'])}  верных {_share(m['accuracy'])}{top3}  "
+                            f"F1 взв. {_decimal(m['weighted_f1'])}  F1 макро {_decimal(m['macro_f1'])}  "
+                            f"ECE {_share(m['ece'])}  верных при охвате 80% {_share(m['accuracy_at_80_coverage'])}  "
+                            f"порог для 85% верных {_decimal(m['threshold_for_85_accuracy'], 2)} "
+                            f"(охват {_share(m['coverage_at_85_accuracy'])})")
+        if self.overlap_warning():
+            rows.append(self.overlap_warning())
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
-        return (f"<p>{html.escape(_describe_info(self.info))}</p>"
-                + self.summary_frame().to_html(float_format="%.3f"))
+        return f'<p class="note">{H.e(_describe_info(self.info))}</p>' + self._summary_table()
+
+    def _summary_table(self) -> str:
+        summary = self.summary()
+        shown = [k for k in _METRICS if any(k in m for m in summary.values())]
+        rows = [(_target_name(t), *(_format_metric(k, m.get(k)) for k in shown)) for t, m in summary.items()]
+        return f'<div class="wide">{H.table(["Что", *(_METRICS[k] for k in shown)], rows)}</div>'
 
     # -- plots (matplotlib figures built without pyplot: no global state, any backend) --
     def plot_confusion(self, target: str | None = None, top: int = 12, ax=None):
@@ -223,14 +245,14 @@ class Report:
         for i in range(m.shape[0]):
             for j in range(m.shape[1]):
                 if m[i, j] >= 0.05:
-                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                    ax.text(j, i, _decimal(m[i, j], 2), ha="center", va="center", fontsize=6,
                             color="white" if m[i, j] > 0.6 else "black")
         short = [_short(label) for label in labels]
         ax.set_xticks(range(len(labels) + 1), short + ["(прочие)"], rotation=75, ha="right", fontsize=7)
         ax.set_yticks(range(len(labels)), short, fontsize=7)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"{r.target}: confusion of the {len(labels)} most frequent classes (row-normalized)")
+        ax.set_xlabel("предсказано")
+        ax.set_ylabel("верно")
+        ax.set_title(f"{_target_name(r.target)}: ошибки среди {len(labels)} самых частых классов (доли по строкам)")
         fig.colorbar(image, ax=ax, fraction=0.04)
         fig.tight_layout()
         return fig
@@ -240,14 +262,14 @@ class Report:
         fig, ax = _axes(ax, (6.5, 4.5))
         for t in [self._target(target).target] if target else list(self.targets):
             curve = self.coverage(t)
-            ax.plot(curve["coverage"], curve["accuracy"], label=t)
+            ax.plot(curve["coverage"], curve["accuracy"], label=_target_name(t))
         ax.axhline(REVIEW_ACCURACY, color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("coverage (share of messages routed automatically)")
-        ax.set_ylabel("accuracy of routed messages")
+        ax.set_xlabel("охват (доля сообщений, распределённых автоматически)")
+        ax.set_ylabel("доля верных среди распределённых")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.01)
         ax.legend()
-        ax.set_title("accuracy–coverage")
+        ax.set_title("Доля верных и охват")
         fig.tight_layout()
         return fig
 
@@ -265,9 +287,9 @@ class Report:
             ax.bar(x, values, bottom=bottom, width=0.9, label=_short(str(label), 45))
             bottom += values
         ax.set_xticks(x, list(self.shares.index), rotation=75, ha="right", fontsize=7)
-        ax.set_ylabel("share of messages")
+        ax.set_ylabel("доля сообщений")
         ax.set_ylim(0, 1)
-        ax.set_title("label shares over time (equal blocks of messages)")
+        ax.set_title("Доли меток во времени (равные блоки сообщений)")
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         fig.tight_layout()
         return fig
@@ -277,61 +299,133 @@ class Report:
         target (or one); the diagonal is perfect calibration, the legend gives the ECE and
         the marker area the number of messages in the bin. Returns the Figure."""
         fig, ax = _axes(ax, (5.5, 5))
-        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="идеальная калибровка")
         for t in [self._target(target).target] if target else list(self.targets):
             r = self.targets[t]
             table = r.calibration(bins).dropna()
             ece = expected_calibration_error(r.confidence, r.correct)
-            ax.plot(table["confidence"], table["accuracy"], marker="o", ms=3, label=f"{t} (ECE {ece:.3f})")
+            ax.plot(table["confidence"], table["accuracy"], marker="o", ms=3, label=f"{_target_name(t)} (ECE {_share(ece)})")
             ax.scatter(table["confidence"], table["accuracy"], s=300 * table["count"] / max(r.n, 1), alpha=0.3)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("mean confidence in bin")
-        ax.set_ylabel("accuracy in bin")
-        ax.set_title("calibration (reliability diagram)")
+        ax.set_xlabel("средняя уверенность в интервале")
+        ax.set_ylabel("доля верных в интервале")
+        ax.set_title("Калибровка (диаграмма надёжности)")
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
         return fig
 
     def to_html(self, path: str | os.PathLike[str]) -> str:
-        """Write a self-contained HTML report: the summary, the accuracy–coverage and
-        calibration charts, per target a confusion matrix, the most-confused pairs, the
-        per-class table and the accuracy per municipality (PNG charts inline as base64).
-        Returns the path."""
-        parts = ["<h1>curnlp evaluation</h1>", f"<p>{html.escape(_describe_info(self.info))}</p>",
-                 "<h2>summary</h2>", self.summary_frame().to_html(float_format="%.3f"),
-                 _png(self.plot_coverage()), _png(self.plot_calibration())]
+        """Write a self-contained Russian HTML page in the style of the other curnlp reports:
+        the summary, the accuracy–coverage and calibration charts, per target a confusion
+        matrix, the most frequent mistakes, the calibration table, the accuracy per
+        municipality and the per-class table (charts inline as base64 PNG). Returns the path."""
+        parts = ["<h1>Оценка модели curnlp</h1>", f'<p class="note">{H.e(_describe_info(self.info))}</p>']
+        if self.overlap_warning():  # curnlp.overlap: not held-out figures
+            parts.append(f'<div class="alert">{H.e(self.overlap_warning())}</div>')
+        summary = self.summary()
+        parts.append('<div class="kpi">' + "".join(
+            f"<div><b>{_share(m['accuracy'])}</b>{H.e(_target_name(t))}: доля верных из {H.n(m['n'])}</div>"
+            for t, m in summary.items() if m.get("n")) + "</div>")
+        parts += ["<h2>Сводка</h2>", self._summary_table(), f'<p class="note">{H.e(_LEGEND)}</p>',
+                  H.img(_b64(self.plot_coverage()), "Доля верных и охват"),
+                  H.img(_b64(self.plot_calibration()), "Калибровка")]
         if self.shares is not None:
-            parts += ["<h2>labels over time</h2>", _png(self.plot_shares())]
+            parts += ["<h2>Метки во времени</h2>", H.img(_b64(self.plot_shares()), "Доли меток во времени")]
         if self.periods:
-            parts.append("<h3>periods of stable labelling</h3>" + pd.DataFrame(
-                [{"start": p["start"], "end": p["end"], "rows": p["rows"],
-                  "labels that differ": "; ".join(f"{k} {v:.0%}" for k, v in p["labels"].items())}
-                 for p in self.periods]).to_html(index=False))
-        if self.info.get("training_overlap_rows"):  # curnlp.overlap: not held-out figures
-            parts.insert(1, f"<p><strong>{html.escape(str(self).splitlines()[-1])}</strong></p>")
+            parts.append("<h3>Периоды устойчивой разметки</h3>" + H.table(
+                ["Период", "С", "По", "Строк", "Метки, доля которых отличается"],
+                [(i, p["start"], p["end"], H.n(p["rows"]), "; ".join(f"{k} {_share(v)}" for k, v in p["labels"].items()))
+                 for i, p in enumerate(self.periods, 1)], numeric_to=4))
         for t, r in self.targets.items():
-            parts.append(f"<h2>{html.escape(t)}</h2>")
-            parts.append(_png(self.plot_confusion(t)))
-            parts.append(f"<h3>{html.escape(t)}: most confused pairs</h3>"
-                         + r.confused_pairs().to_html(index=False, float_format="%.3f"))
-            parts.append(f"<h3>{html.escape(t)}: calibration</h3>"
-                         + r.calibration().drop(columns=["low", "high"]).to_html(index=False, float_format="%.3f"))
-            parts.append(f"<h3>{html.escape(t)}: per municipality</h3>"
-                         + self.by_municipality(t).to_html(float_format="%.3f"))
-            parts.append(f"<h3>{html.escape(t)}: per class</h3>"
-                         + r.per_class().to_html(index=False, float_format="%.3f"))
-        page = ("<!doctype html><html><head><meta charset='utf-8'><title>curnlp report</title>"
-                "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:12px}"
-                "td,th{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style></head><body>"
-                + "\n".join(parts) + "</body></html>")
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(page)
+            name = _target_name(t)
+            parts += [f"<h2>{H.e(name)}</h2>", H.img(_b64(self.plot_confusion(t)), f"{name}: матрица ошибок")]
+            pairs = r.confused_pairs()
+            parts.append(f"<h3>{H.e(name)}: частые ошибки</h3>" + H.table(
+                ["Верно", "Предсказано", "Сообщений", "Доля от верного класса"],
+                [(a, b, H.n(c), _share(x)) for a, b, c, x in pairs.itertuples(index=False)], numeric_from=2))
+            parts.append(f"<h3>{H.e(name)}: калибровка</h3>" + H.table(
+                ["Уверенность", "Сообщений", "Средняя уверенность", "Доля верных"],
+                [(row.bin.replace(".", ","), H.n(row.count), _share(row.confidence), _share(row.accuracy))
+                 for row in r.calibration().itertuples(index=False)]))
+            munis = self.by_municipality(t)
+            parts.append(f"<h3>{H.e(name)}: по муниципалитетам</h3>" + H.table(
+                ["Муниципалитет", "n", "Доля верных", "Средняя уверенность"],
+                [(m, H.n(row.count), _share(row.accuracy), _share(row.confidence))
+                 for m, row in zip(munis.index, munis.itertuples(index=False))]))
+            parts.append(f"<h3>{H.e(name)}: по классам</h3>" + H.table(
+                ["Класс", "Точность", "Полнота", "F1", "n"],
+                [(row.label, _share(row.precision), _share(row.recall), _decimal(row.f1), H.n(row.support))
+                 for row in r.per_class().itertuples(index=False)]))
+        H.write_page(H.page("Оценка модели curnlp", parts), path)
         return str(path)
 
 
+#: Russian names of the summary figures, in the order they are shown.
+_METRICS = {"n": "n", "accuracy": "Доля верных", "top3_accuracy": "Верный в тройке лучших",
+            "weighted_f1": "F1 взвешенная", "macro_f1": "F1 макро", "ece": "Ошибка калибровки (ECE)",
+            "accuracy_at_80_coverage": "Доля верных при охвате 80%",
+            "threshold_for_85_accuracy": "Порог для 85% верных", "coverage_at_85_accuracy": "Охват при этом пороге"}
+_LEGEND = ("Доля верных — доля сообщений, где предсказание совпало с разметкой. F1 взвешенная учитывает "
+           "классы по числу их сообщений, F1 макро — все классы поровну (редкие классы тянут её вниз). "
+           "Ошибка калибровки — насколько уверенность модели расходится с долей верных. Охват — доля "
+           "сообщений, которые распределяются без проверки человеком: сообщения с уверенностью ниже "
+           "порога идут на проверку. Точность класса — доля верных среди отнесённых к нему, полнота — "
+           "доля его сообщений, которые модель нашла.")
+_TARGET_NAMES = {"topic": "Тема", "group": "Группа", "agency": "Исполнитель"}
+_KINDS = {"evaluation": "проверка на размеченном архиве",
+          "grouped cross-validation": "перекрёстная проверка (похожие сообщения в одном блоке)",
+          "forward cross-validation": "проверка вперёд во времени (обучение на прошлом, проверка на будущем)"}
+_INFO = {"model": "модель", "folds": "блоков", "rows": "строк", "refused": "не обработано",
+         "test_size": "доля проверочного блока", "time_column": "столбец времени", "random_state": "зерно"}
+_HIDDEN = {"kind", "training_overlap", "training_overlap_rows", "time_aware", "seconds"}
+
+
+def _target_name(target: str) -> str:
+    return _TARGET_NAMES.get(target, target)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _share(value: Any) -> str:
+    """A share in percents with a decimal comma (``91,3%``), ``—`` when unknown."""
+    return "—" if _missing(value) else H.pct(float(value), 1)
+
+
+def _decimal(value: Any, digits: int = 3) -> str:
+    """A number in [0, 1] that is not a share of messages (F1, a threshold) with a decimal comma."""
+    return "—" if _missing(value) else f"{float(value):.{digits}f}".replace(".", ",")
+
+
+def _format_metric(name: str, value: Any) -> str:
+    if name == "n":
+        return H.n(value or 0)
+    if name in ("weighted_f1", "macro_f1"):
+        return _decimal(value)
+    if name == "threshold_for_85_accuracy":
+        return _decimal(value, 2)
+    return _share(value)
+
+
 def _describe_info(info: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in info.items())
+    """The facts of the run in Russian words, e.g. «проверка на размеченном архиве; модель
+    a7f0…; строк: 358; не обработано: 0; 12,5 с»."""
+    words = [_KINDS.get(str(info["kind"]), str(info["kind"]))] if "kind" in info else []
+    for key, value in info.items():
+        if key in _HIDDEN:
+            continue
+        if key in ("rows", "refused", "folds"):
+            value = H.n(value)
+        elif key == "test_size" and isinstance(value, float) and value < 1:
+            value = _share(value)
+        words.append(f"модель {value}" if key == "model" else f"{_INFO.get(key, key)}: {value}")
+    if info.get("time_aware"):
+        words.append("с учётом времени")
+    if "seconds" in info:
+        words.append(f"{_decimal(info['seconds'], 1)} с")
+    return "; ".join(words)
 
 
 def _axes(ax, figsize):
@@ -349,10 +443,11 @@ def _axes(ax, figsize):
     return fig, fig.subplots()
 
 
-def _png(fig, dpi: int = 90) -> str:
+def _b64(fig) -> str:
+    """A report figure as base64 PNG (at the report's resolution, not the analytics pages')."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _short(label: str, width: int = 40) -> str:

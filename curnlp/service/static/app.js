@@ -140,8 +140,13 @@ function renderEvidence(routing) {
   list.replaceChildren();
   for (const target of ["agency", "group", "topic"]) {
     const words = (routing.evidence && routing.evidence[target]) || [];
-    const shown = words.filter(([f, w]) => w > 0 && (f.startsWith("w:") || f.startsWith("m:")))
-                       .map(([f]) => f.slice(2));
+    const texts = (routing.evidence_text && routing.evidence_text[target]) || [];
+    // Russian readings (curnlp.evidence) when the server sends them, else the words and municipalities;
+    // a labelling period's bias says nothing about the message itself
+    const shown = words.map(([f, w], i) => [f, w, texts[i]])
+                       .filter(([f, w, t]) => w > 0 && (t ? !/^(t\d+:)?bias$/.test(f)
+                                                          : f.startsWith("w:") || f.startsWith("m:")))
+                       .map(([f, , t]) => t || f.slice(2));
     if (shown.length) list.appendChild(el("li", TARGETS[target] + ": " + shown.join(", ")));
   }
   if (!list.children.length) list.appendChild(el("li", "нет слов, на которые опиралась модель", "muted"));
