@@ -21,8 +21,15 @@ def detect_encoding(head: bytes, complete: bool = True) -> str:
 
     A BOM decides (``utf-8-sig``, ``utf-16``); otherwise UTF-8 when the bytes decode as
     UTF-8 (fewer than 1% of the non-ASCII characters broken: a few broken bytes in a UTF-8
-    export stay row errors), else cp1251 (Windows exports). ``complete`` says ``head`` is
-    the whole file (a multi-byte character cut at its end is then an error).
+    export stay row errors), else one of the two single-byte Cyrillic encodings: cp1251
+    (Windows exports) or KOI8-R (old Unix and mail systems). They put lower- and upper-case
+    letters in swapped halves of 0xC0-0xFF, and Russian text is mostly lower case, so the half
+    that holds most of the letters tells them apart. ``complete`` says ``head`` is the whole
+    file (a multi-byte character cut at its end is then an error).
+
+    >>> text = "Текст обращения; яма на дороге"
+    >>> detect_encoding(text.encode("koi8-r")), detect_encoding(text.encode("cp1251"))
+    ('koi8-r', 'cp1251')
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -33,7 +40,9 @@ def detect_encoding(head: bytes, complete: bool = True) -> str:
     non_ascii = sum(1 for ch in decoded if ord(ch) > 127)
     if bad == 0 or (non_ascii and bad / non_ascii < 0.01):
         return "utf-8"
-    return "cp1251"
+    low_half = sum(1 for b in head if 0xC0 <= b <= 0xDF)  # KOI8-R lower case, cp1251 upper case
+    high_half = sum(1 for b in head if b >= 0xE0)          # KOI8-R upper case, cp1251 lower case
+    return "koi8-r" if low_half > 2 * high_half else "cp1251"
 
 
 def decode(raw: bytes, source: str) -> str:
