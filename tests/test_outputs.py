@@ -56,3 +56,26 @@ def test_region_whenever_municipality(text):
 def test_a_house_number_alone_or_an_unknown_street_is_no_municipality():
     assert locate("д. 4Б, второй подъезд: не работает лифт").municipality is None
     assert locate("на улице 70 лет Октября во дворе яма").municipality is None  # not a street of the pack
+
+
+OMSK = ["На ул. 70 лет Октября д. 12 в Омске нет горячей воды", "Омск, ул. Лукашевича 25, не вывозят мусор",
+        "Во дворе д. 4Б по ул. Масленникова огромная яма", "ул. Красный Путь 101, не горят фонари",
+        "Просим отремонтировать дорогу на ул. 10 лет Октября, г. Омск", "Кировский округ Омска, ул. Перелета 9: затопило подвал",
+        "д. 4Б, подъезд 2 — лифт не работает неделю", "ул. Ленина 5, яма у подъезда, Омск",
+        "Остановка на пр. Мира, автобус 73 не ходит", "Советский округ, ул. 22 Апреля 30: нет отопления"]
+
+
+def test_an_archive_of_another_region_is_not_routed_as_the_models(tmp_path, capsys):
+    """Omsk messages scored with the Kursk model: most flagged outside or without a Kursk
+    municipality, and the score run warns, naming the region it found."""
+    import pandas as pd
+    from curnlp.cli import main
+    routed = curnlp.load(entities=False).route_many(OMSK)
+    honest = [r for r in routed if "outside_region" in r.review_reasons or r.municipality is None]
+    assert len(honest) >= 0.8 * len(OMSK)
+    assert sum(r.region == "Омская область" for r in routed) >= 5
+    src = tmp_path / "omsk.csv"
+    pd.DataFrame({"id": range(len(OMSK)), "Текст обращения": OMSK}).to_csv(src, index=False)
+    assert main(["score", str(src), "-o", str(tmp_path / "out.csv"), "--no-entities", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "Омская область" in err

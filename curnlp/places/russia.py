@@ -565,6 +565,10 @@ def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Nam
         return "in"
     if org:
         return None
+    # a big city's inner district: «Кировский округ Омска», «в Советском районе Омска»
+    if name.city is not None and name.population >= _BIG_CITY and prev >= 0 and lemmas[prev] in ("округ", "район") \
+            and _case_is(first.text, lemmas[i], ("gent",)):
+        return "address"
     # a region named after a place («Шебекино Белгородской области», «Россошь Воронежской обл.»)
     if name.city is None and name.explicit and prev >= 0 and (
             tokens[prev].kind == "number" or lemmas[prev] in _PLACE_WORDS or tokens[prev].text[:1].isupper()):
@@ -584,6 +588,9 @@ def _located(tokens: Sequence, lemmas: Sequence[str], i: int, j: int, name: _Nam
         return "address"  # «Находка, ул. Постышева», «Волжский, ул. Мира 50», not «Орлова Мария, ул. ...»
     if name.common is None and i == 0 and j < n and tokens[j].text in (",", ".", ":", "\n"):
         return "address"  # «Смоленск. Нет воды ...»
+    if name.common is None and name.population >= _BIG_CITY and i > 0 and tokens[i - 1].text == "," \
+            and (j == n or tokens[j].text in _CLAUSE_END):
+        return "address"  # a big city closes the address: «ул. Ленина 5, яма у подъезда, Омск»
     return None
 
 
