@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._common import positive_int
+
 
 def window(text: str) -> str:
     """An argparse ``type=`` for time windows: ``48h``, ``2d``, ``90min``, ``1w`` (the value is kept
@@ -15,16 +17,6 @@ def window(text: str) -> str:
     except CorpusError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _share(text: str) -> float:

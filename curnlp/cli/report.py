@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .incidents import positive_int, window
+from ._common import positive_int
+from .incidents import window
 
 
 def register(subparsers) -> argparse.ArgumentParser:
