@@ -28,6 +28,7 @@ from .corpus import LabelledCorpus, format_time, load_corpus, read_table, time_c
 from . import overlap as _overlap
 from .errors import CorpusError
 from .features import MessageRecord
+from .language import language_counts
 from .metrics import accuracy_at_coverage, coverage_curve, expected_calibration_error, threshold_for_accuracy
 from .models import TARGETS, RoutingClassifier
 from .normalize import normalize
@@ -834,6 +835,7 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
                      "options": {k: repr(v) for k, v in options.items()},
                      "seconds": round(_time.perf_counter() - t0, 1)},
         "metrics": ({"cross_validation": report.summary(), **report.info} if report is not None else None),
+        "languages": language_counts(r.text for r in prepared.records),  # the router routes these (not withheld)
     }
     if forward is not None:
         manifest["metrics"] = {**(manifest["metrics"] or {}), "forward": {**forward.summary(), **forward.info}}
