@@ -20,7 +20,7 @@ from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
 from .normalize import Normalized, normalize
 from .places import Location, MunicipalityMatch, OtherRegion, Place, Region, load_region, place_of
-from .language import is_russian
+from .language import is_russian, language_of, learned_languages
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
 
@@ -42,7 +42,8 @@ MAX_LENGTH = 100_000
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
 #: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
-REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence")
+REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence",
+                  "convention_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,11 @@ class Routing:
     * ``truncated``: the message was longer than ``max_length`` and only its start was read;
     * ``no_prediction``: the bundle gave no prediction for the target that decides review;
     * ``low_confidence``: the deciding prediction (the agency) is below the bundle's
-      review threshold: the labels are suggestions for a person.
+      review threshold: the labels are suggestions for a person;
+    * ``convention_changed``: the router's monitor (:class:`curnlp.live.Monitor`, fed by
+      :meth:`Router.observe`) found its unflagged routings (overall, or to this agency)
+      wrong more often than promised: the labelling convention seems to have changed, and
+      until an update catches up the labels are suggestions.
     """
 
     topic: Prediction | None
@@ -134,7 +139,7 @@ class _Read:
 
     truncated: bool
     readable: bool = False  # it has a word (else: no_words)
-    russian: bool = False  # it reads as Russian (else: not_russian); only these are classified
+    russian: bool = False  # Russian or a language the bundle learned (else: not_russian); only these are classified
     place: Place | None = None
     record: MessageRecord | None = None  # the classifier's input (Russian messages)
     doc: Normalized | None = None  # for the entity stage only
@@ -175,6 +180,12 @@ class Router:
         self.max_length = max_length
         self.path = path
         self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
+        #: non-Russian languages the bundle learned (manifest ``languages``): routed, not withheld
+        self.languages = learned_languages(self.manifest)
+        #: the drift monitor (:class:`curnlp.live.Monitor`) that :meth:`observe` feeds; None: nothing flagged
+        self.monitor: Any = None
+        #: the training rows the bundle keeps (:func:`curnlp.live.keep_rows`), saved as ``rows.joblib``
+        self.kept_rows: dict[str, list] | None = None
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
         self.review_target = next(t for t in ("agency", "group", "topic") if t in self.model.targets_)
 
@@ -230,6 +241,8 @@ class Router:
         objects = {"classifier": self.classifier}
         if isinstance(self.model, Predictor):
             objects["predictor"] = self.model
+        if self.kept_rows is not None:
+            objects["rows"] = self.kept_rows
         path = _bundle.write_bundle(directory, objects, keep)
         self.manifest = _bundle.read_manifest(path)
         self.path = path
@@ -245,6 +258,23 @@ class Router:
                 raise ModelNotFound("this Router was made from a Predictor alone: it has no classifier to give")
             self._classifier = _bundle.read_bundle(self.path, names=("classifier",)).objects["classifier"]
         return self._classifier
+
+    @property
+    def promise(self) -> dict | None:
+        """What the bundle states of its unflagged routings (``manifest["promise"]``: accuracy,
+        coverage, threshold, what it was checked on), or None for a bundle never updated."""
+        return self.manifest.get("promise")
+
+    def observe(self, routing: Routing, labels: Mapping[str, str] | str | None, *, time: object = None) -> bool:
+        """Feed the true labels of a routed message to the drift monitor (created on first use);
+        returns True when this observation raised an alarm (see :class:`curnlp.live.Monitor`)."""
+        from .live.observe import observe
+        return observe(self, routing, labels, time=time)
+
+    def update(self, data: Any, **options: Any) -> "Router":
+        """A new Router trained on this one's rows plus the labelled ``data`` (see :func:`curnlp.live.update`)."""
+        from .live.update import update
+        return update(self, data, **options)
 
     @property
     def id(self) -> str:
@@ -381,7 +411,8 @@ class Router:
             return _Read(truncated)
         # no region pack: no gazetteer, so no locations, no municipality, no other region
         place = place_of(doc, self.region) if self.region is not None else None
-        russian = is_russian(" ".join(words)) is not False
+        joined = " ".join(words)
+        russian = is_russian(joined) is not False or bool(self.languages) and language_of(joined) in self.languages
         record = to_record(doc, place.municipality if place else None) if russian else None
         return _Read(truncated, True, russian, place, record, doc if self.entities else None)
 
@@ -425,6 +456,8 @@ class Router:
                     reasons.append("no_prediction")
                 elif decisive.confidence < self.review_threshold:
                     reasons.append("low_confidence")
+                if self.monitor is not None and self.monitor.flags(decisive.label if decisive else None):
+                    reasons.append("convention_changed")
             match = place.municipality if place is not None else None
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
                                needs_review=bool(reasons), municipality=match.name if match else None,
