@@ -21,7 +21,7 @@ from ..errors import CurnlpError
 
 #: command modules of this package, in the order ``--help`` lists them
 COMMANDS = ("route", "locate", "normalize", "score", "report", "incidents", "train", "evaluate", "compile",
-            "learn_pack")
+            "learn_pack", "update", "replay")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -6,7 +6,9 @@ learned it: what an update sees of its new rows): candidate thresholds are teste
 the highest down (fixed-sequence testing, as in Learn-then-Test, which MAPIE's risk
 control implements); at each one the Clopper-Pearson upper bound (level ``1 - delta``)
 of the error of the routings at or above it must be ≤ ``1 - accuracy``; the threshold is
-the lowest one reached before the first failure. With probability ≥ ``1 - delta`` (over
+the lowest one reached before the first failure (thresholds routing too few messages for
+even an error-free bound to pass are skipped, not failed: which ones they are depends on
+the confidences alone). With probability ≥ ``1 - delta`` (over
 the held-out rows, if tomorrow looks like them) the promise holds at that threshold. Using
 a window of the latest ``window`` rows that moves one block per update keeps the
 threshold stable from update to update, where a point estimate on a fresh split swings.
@@ -36,25 +38,25 @@ def upper_error(errors: int, n: int, delta: float) -> float:
 
 
 def choose_threshold(confidence: Sequence[float], correct: Sequence[bool], accuracy: float = 0.85,
-                     delta: float = 0.1, steps: int = 100) -> tuple[float, float, float]:
-    """``(threshold, coverage, observed accuracy)``: the lowest confidence threshold of the
-    fixed sequence (from 1 down to 0 over the distinct confidences, at most ``steps`` of
-    them) whose routings' error has an upper bound ≤ ``1 - accuracy``; ``(1.0, 0.0, nan)``
-    when none has."""
+                     delta: float = 0.1, step: float = 0.025, first: float = 0.2) -> tuple[float, float, float]:
+    """``(threshold, coverage, observed accuracy)``: the lowest threshold of the fixed
+    sequence — the confidences at coverage ``first``, ``first + step``, ... 1 of the rows —
+    reached before the first whose routings' error has an upper bound above
+    ``1 - accuracy``; ``(1.0, 0.0, nan)`` when the first fails. A grid on coverage (not on
+    every distinct confidence) keeps the tiny top sets, whose bounds are noise, out of the
+    sequence: the threshold then moves little when the window moves."""
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=bool)
     if conf.size == 0:
         return 1.0, 0.0, float("nan")
     order = np.argsort(-conf, kind="stable")
     c, wrong = conf[order], np.cumsum(~ok[order])
-    cands = np.unique(c)[::-1]
-    if cands.size > steps:
-        cands = np.unique(np.quantile(c, np.linspace(0, 1, steps)))[::-1]
     best = (1.0, 0.0, float("nan"))
-    for t in cands:
-        n = int(np.searchsorted(-c, -t, side="right"))  # rows with confidence >= t
-        if n == 0:
-            continue
+    for cov in np.arange(first, 1.0 + 1e-9, step):
+        t = c[max(int(np.ceil(cov * c.size)) - 1, 0)]
+        n = int(np.searchsorted(-c, -t, side="right"))  # rows with confidence >= t (ties routed together)
+        if upper_error(0, n, delta) > 1 - accuracy:
+            continue  # too few routings for any bound to pass: skipped (depends on confidences alone, not on errors)
         errors = int(wrong[n - 1])
         if upper_error(errors, n, delta) > 1 - accuracy:
             break
