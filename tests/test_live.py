@@ -128,3 +128,17 @@ def test_summary_plot_and_html(replayed, tmp_path):
     assert set(agency["overall"]) >= {"accuracy", "top3", "unflagged", "unflagged_accuracy"}
     page = result.to_html(str(tmp_path / "replay.html"))
     assert "<img" in page and (tmp_path / "replay.html").exists()
+
+
+def test_a_detected_change_starts_a_period_at_once(archive):
+    dates = pd.to_datetime(archive.date)
+    cut = int((dates < pd.Timestamp(CHANGE)).sum()) + 12  # a dozen rows of the new names
+    probe = archive.iloc[cut:cut + 100]
+    accuracy = {}
+    for name, opts in (("plain", {}), ("cut", {"change_times": (pd.Timestamp(CHANGE).timestamp(),)})):
+        router = curnlp.train(archive.iloc[:cut], **COLS, time="date", folds=0, forward_folds=0, **opts)
+        routed = router.route_many(probe.text.tolist(), times=probe.date.tolist())
+        accuracy[name] = np.mean([r.agency.label == a for r, a in zip(routed, probe.agency)])
+        if name == "cut":
+            assert router.manifest["time"]["periods"][-1]["start"] == CHANGE
+    assert accuracy["cut"] >= 0.5 and accuracy["cut"] >= accuracy["plain"] + 0.3, accuracy

@@ -64,10 +64,17 @@ def choose_threshold(confidence: Sequence[float], correct: Sequence[bool], accur
     return best
 
 
-def promise_of(history: Sequence[Sequence[Any]], accuracy: float, delta: float, fallback: float
-               ) -> dict[str, Any]:
-    """The manifest's ``promise`` from held-out ``[confidence, correct]`` pairs (latest last)."""
+def promise_of(history: Sequence[Sequence[Any]], accuracy: float, delta: float, fallback: float,
+               since: float | None = None) -> dict[str, Any]:
+    """The manifest's ``promise`` from held-out ``[confidence, correct, time]`` rows (latest
+    last). With ``since`` (the latest detected change of convention) it is checked on the
+    rows after it once there are :data:`MIN_ROWS` of them, and until then on the rows
+    before it: the rows around a change were predicted by a model the change made stale
+    and say nothing of the model once it has learned the new convention."""
     rows = list(history)[-WINDOW:]
+    if since is not None:
+        after = [r for r in rows if len(r) > 2 and r[2] is not None and r[2] >= since]
+        rows = after if len(after) >= MIN_ROWS else [r for r in rows if len(r) < 3 or r[2] is None or r[2] < since]
     if len(rows) < MIN_ROWS:
         return {"accuracy": accuracy, "threshold": fallback, "coverage": None, "delta": delta,
                 "checked_on": f"training's held-out choice ({len(rows)} forward rows, fewer than {MIN_ROWS})"}

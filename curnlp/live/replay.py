@@ -207,7 +207,7 @@ def replay(data: Any, *, text: str | None = None, topic: str | None = None, grou
         if mon.active and mon.change_time is not None:  # predicted by a model the change made stale
             stale = [s or float(t[i]) >= mon.change_time for s, i in zip(stale, idx)]
         held = held_out_of(router, [routings[i] for i in idx], [truths.get(target, [None] * len(frame))[i] for i in idx],
-                           stale)
+                           stale, [float(t[i]) for i in idx])
         blocks_out.append({"block": b, "rows": len(idx), "threshold": router.review_threshold,
                            "alarm": mon.active,
                            **{f"{k}_{m}": v for k in truths for m, v in _metrics(

@@ -110,16 +110,18 @@ def keep_rows(router: Any, data: Any) -> Any:
 
 
 def held_out_of(router: Any, routings: Sequence[Any], truths: Sequence[str | None],
-                skip: Sequence[bool] | None = None) -> list[list[float]]:
-    """``[confidence, correct]`` of the deciding target for routings made before the model
-    learned their rows (forward-in-time), skipping rows without a true label or a prediction."""
+                skip: Sequence[bool] | None = None, times: Sequence[float] | None = None) -> list[list[float]]:
+    """``[confidence, correct, time]`` of the deciding target for routings made before the model
+    learned their rows (forward-in-time), skipping rows without a true label or a prediction
+    (``time`` None without ``times``)."""
     target = router.review_target
     out = []
     for i, (r, truth) in enumerate(zip(routings, truths)):
         pred = getattr(r, target, None) if r is not None else None
         if pred is None or truth is None or (skip is not None and skip[i]):
             continue
-        out.append([round(float(pred.confidence), 4), int(pred.label == truth)])
+        out.append([round(float(pred.confidence), 4), int(pred.label == truth),
+                    None if times is None else float(times[i])])
     return out
 
 
@@ -193,7 +195,7 @@ def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None
                            min_examples=int(training.get("min_examples", 2)), rare=training.get("rare", "other"),
                            review_accuracy=accuracy, **options)
     history = (list(router.manifest.get("promise_history") or []) + [list(h) for h in held_out])[-WINDOW:]
-    promise = promise_of(history, accuracy, delta, trained.review_threshold)
+    promise = promise_of(history, accuracy, delta, trained.review_threshold, since=changes[-1] if changes else None)
     lineage = list((router.manifest.get("lineage") or {}).get("history") or [])[-(LINEAGE - 1):]
     entry = {"parent": router.id, "rows_added": int(len(new)), "rows_total": int(len(rows)),
              "added_time_range": _time_span(new[time_col].tolist(), trained) if time_col else None,
@@ -230,4 +232,5 @@ def _route_held_out(router: Any, new, cols: Mapping[str, str], time_col: str | N
     finally:
         router.entities = entities
     truths = [None if not isinstance(v, str) or not v.strip() else v.strip() for v in new[cols[target]].tolist()]
-    return held_out_of(router, routings, truths)
+    parsed = router._times(times, len(texts)) if times is not None else None
+    return held_out_of(router, routings, truths, times=parsed)
