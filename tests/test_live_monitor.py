@@ -80,3 +80,29 @@ def test_promise_is_stable_when_the_window_moves_one_block():
     thresholds = [promise_of(hist[: 600 + 40 * k], 0.85, 0.1, 0.5)["threshold"] for k in range(10)]
     assert max(thresholds) - min(thresholds) < 0.1, thresholds
     assert promise_of(hist[:50], 0.85, 0.1, 0.42)["threshold"] == 0.42  # too few rows: training's choice
+
+
+def test_all_routings_test_sees_a_change_when_everything_is_flagged():
+    rng = np.random.default_rng(4)
+    m = Monitor(accuracy=0.85)
+    m.expect(0.75)
+    stream = np.concatenate([rng.random(1000) < 0.25, rng.random(100) < 0.9])
+    for i, wrong in enumerate(stream):
+        m.observe("А", "Б" if wrong else "А", flagged=True, time=float(i))
+        if m.alarm:
+            break
+    assert m.alarm and 1000 <= i <= 1040 and m.alarms[-1]["test"] == "all"
+    assert 990 <= m.change_time <= 1010
+
+
+def test_all_routings_test_rarely_fires_at_the_expected_accuracy():
+    rng = np.random.default_rng(5)
+    m = Monitor(accuracy=0.85)
+    m.expect(0.7)
+    alarms = 0
+    for i, wrong in enumerate(rng.random(20_000) < 0.3):
+        if m.observe("А", "Б" if wrong else "А", flagged=True, time=float(i)):
+            alarms += 1
+            m.reset()
+            m.expect(0.7)
+    assert alarms <= 4, alarms

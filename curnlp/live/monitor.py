@@ -14,6 +14,12 @@ is several thousand observations (``tests/test_live_monitor.py`` simulates it). 
 test runs per predicted agency (``h_agency``, higher since there are many of them): a
 reorganization that renames one agency flags only the messages routed to it.
 
+Unflagged routings alone cannot show a change when the threshold flags nearly everything
+(a bundle that cannot keep its promise routes little): a second CUSUM watches *every*
+routing with a true label against the overall accuracy the latest held-out rows showed
+(``baseline``, set by :meth:`expect` at each update; alternative error
+``min(0.95, 1 - baseline + shift)``, threshold ``h_all``), and raises the same alarm.
+
 When the alarm fires the change point is estimated as the time of the first observation
 after the CUSUM last left zero; from then on the router flags routings
 ``convention_changed`` until an update holds at least ``catch_up_rows`` labelled rows
@@ -44,6 +50,10 @@ class Monitor:
     h: float = 6.0
     h_agency: float = 8.0
     catch_up_rows: int = 30
+    #: overall accuracy expected of every routing (None: the all-routings test is off)
+    baseline: float | None = None
+    shift: float = 0.35
+    h_all: float = 8.0
     #: True while the overall test has fired and no update has caught up
     alarm: bool = False
     #: agencies whose own test fired (their routings are flagged)
@@ -55,6 +65,7 @@ class Monitor:
     alarms: list = field(default_factory=list)
     _all: _Cusum = field(default_factory=_Cusum, repr=False)
     _per: dict = field(default_factory=dict, repr=False)
+    _any: _Cusum = field(default_factory=_Cusum, repr=False)
 
     def __post_init__(self) -> None:
         e0 = 1.0 - self.accuracy
@@ -74,34 +85,51 @@ class Monitor:
 
     def observe(self, predicted: str | None, truth: str | None, *, flagged: bool, time: float | None = None) -> bool:
         """Feed one routed message: its deciding label, the true one and whether it was
-        flagged for review. Only unflagged routings with a true label count. Returns True
+        flagged for review. The unflagged test counts unflagged routings with a true label,
+        the all-routings test (with a ``baseline``) every routing with one. Returns True
         when this observation raised an alarm."""
         self.seen += 1
-        if flagged or truth is None:
+        if truth is None:
             return False
         wrong = predicted != truth
         when = float(self.seen) if time is None else float(time)
-        fired = self._step(self._all, wrong, when, self.h) and not self.alarm
-        if fired:
-            self.alarm = True
+        fired = False
+        if self.baseline is not None and 0 < 1 - self.baseline < 0.95:
+            e0 = 1 - self.baseline
+            e1 = min(0.95, e0 + self.shift)
+            up, down = math.log(e1 / e0), math.log((1 - e1) / (1 - e0))
+            if self._step(self._any, wrong, when, self.h_all, up, down) and not self.alarm:
+                self.alarm, self.change_time, fired = True, self._any.start, True
+                self.alarms.append({"index": self.seen, "time": when, "change_time": self._any.start,
+                                    "agency": None, "test": "all"})
+        if flagged:
+            return fired
+        if self._step(self._all, wrong, when, self.h) and not self.alarm:
+            fired = self.alarm = True
             self.change_time = self._all.start
-            self.alarms.append({"index": self.seen, "time": when, "change_time": self._all.start, "agency": None})
+            self.alarms.append({"index": self.seen, "time": when, "change_time": self._all.start, "agency": None,
+                                "test": "unflagged"})
         if predicted is not None:
             cusum = self._per.setdefault(predicted, _Cusum())
             if self._step(cusum, wrong, when, self.h_agency) and predicted not in self.agencies:
                 self.agencies.add(predicted)
                 self.alarms.append({"index": self.seen, "time": when, "change_time": cusum.start,
-                                    "agency": predicted})
+                                    "agency": predicted, "test": "agency"})
                 if self.change_time is None:
                     self.change_time = cusum.start
                 fired = True
         return fired
 
-    def _step(self, c: _Cusum, wrong: bool, when: float, h: float) -> bool:
+    def _step(self, c: _Cusum, wrong: bool, when: float, h: float, up: float | None = None,
+              down: float | None = None) -> bool:
         if c.s == 0.0:
             c.start, c.start_index = when, self.seen
-        c.s = max(0.0, c.s + (self._up if wrong else self._down))
+        c.s = max(0.0, c.s + ((self._up if up is None else up) if wrong else (self._down if down is None else down)))
         return c.s >= h
+
+    def expect(self, accuracy: float | None) -> None:
+        """Set the overall accuracy every routing is expected to reach (from the latest held-out rows)."""
+        self.baseline = None if accuracy is None else float(accuracy)
 
     def caught_up(self, rows_after_change: int) -> bool:
         """After an update holding ``rows_after_change`` labelled rows since the change:
@@ -114,12 +142,12 @@ class Monitor:
     def reset(self) -> None:
         """Clear the alarms and restart the statistics (keeps the history of alarms)."""
         self.alarm, self.agencies, self.change_time = False, set(), None
-        self._all, self._per = _Cusum(), {}
+        self._all, self._per, self._any = _Cusum(), {}, _Cusum()
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters and state (JSON), as the manifest stores them."""
         return {"accuracy": self.accuracy, "bad": self.bad, "h": self.h, "h_agency": self.h_agency,
-                "catch_up_rows": self.catch_up_rows, "alarm": self.alarm, "agencies": sorted(self.agencies),
+                "catch_up_rows": self.catch_up_rows, "baseline": self.baseline, "alarm": self.alarm, "agencies": sorted(self.agencies),
                 "change_time": self.change_time, "seen": self.seen, "alarms": self.alarms[-20:]}
 
     @classmethod
@@ -130,4 +158,5 @@ class Monitor:
                 h_agency=float(d.get("h_agency", 8.0)), catch_up_rows=int(d.get("catch_up_rows", 30)))
         m.alarm, m.agencies, m.change_time = bool(d.get("alarm")), set(d.get("agencies") or ()), d.get("change_time")
         m.seen, m.alarms = int(d.get("seen", 0)), list(d.get("alarms") or [])
+        m.baseline = d.get("baseline")
         return m

@@ -82,5 +82,6 @@ def promise_of(history: Sequence[Sequence[Any]], accuracy: float, delta: float, 
     ok = np.array([bool(r[1]) for r in rows])
     threshold, coverage, observed = choose_threshold(conf, ok, accuracy, delta)
     return {"accuracy": accuracy, "threshold": threshold, "coverage": round(coverage, 4),
+            "overall_accuracy": round(float(ok.mean()), 4),
             "observed_accuracy": None if observed != observed else round(observed, 4), "delta": delta,
             "checked_on": f"latest {len(rows)} rows"}

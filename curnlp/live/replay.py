@@ -139,7 +139,7 @@ def _blocks(t: np.ndarray, kind: str, every: str | int, n0: int) -> list[np.ndar
 
 def replay(data: Any, *, text: str | None = None, topic: str | None = None, group: str | None = None,
            agency: str | None = None, time: str, every: str | int = "1M", start: float = 0.2,
-           region: Any = None, review_accuracy: float = 0.85, delta: float = 0.1, monitor: Monitor | None = None,
+           region: Any = None, review_accuracy: float = 0.85, delta: float = 0.2, monitor: Monitor | None = None,
            progress: bool = False, **options: Any) -> ReplayResult:
     """Walk ``data`` in time order: train on the first ``start`` share, then route, observe
     and update block by block (see the module doc). ``options`` go to training."""

@@ -146,7 +146,7 @@ def _time_span(values: Sequence[Any], router: Any) -> list[str] | None:
 
 def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None,
            held_out: Sequence[Sequence[float]] | None = None, change_time: float | None = None,
-           delta: float = 0.1, **train_options: Any) -> Any:
+           delta: float = 0.2, **train_options: Any) -> Any:
     """A new Router trained on ``router``'s training rows plus the labelled rows of ``data``.
 
     Parameters
@@ -207,6 +207,9 @@ def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None
     trained.manifest = manifest
     trained.review_threshold = float(promise["threshold"])
     trained.monitor = getattr(router, "monitor", None)
+    if trained.monitor is not None:
+        trained.monitor.expect(promise.get("overall_accuracy"))
+    manifest["live"]["monitor"] = None if trained.monitor is None else trained.monitor.to_dict()
     if keep if keep is not None else (getattr(router, "kept_rows", None) is not None
                                        or (router.manifest.get("training") or {}).get("keeps_rows")):
         trained.kept_rows = rows.to_dict(orient="list")
