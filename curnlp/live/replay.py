@@ -7,6 +7,13 @@ message's true labels one by one to the router's monitor (a message routed after
 alarm in the same block is flagged ``convention_changed``, as it would be live), then
 updates the model on the block through :func:`curnlp.live.update` (no cross-validation;
 the promise threshold is chosen on the forward predictions of the latest blocks).
+
+After an alarm the replay also routes the block as of each earlier labelling period the
+model knows (``Router.route_many(times=...)`` at the period's end) and, once
+``switch_after`` labelled messages have been seen since the alarm, routes the rest of the
+block by the period that got most of them right (when it beats the latest by 20 points):
+a convention that comes back (an umbrella label dropped again) is recognized at once
+instead of being relearned. The routings stay flagged ``convention_changed``.
 """
 from __future__ import annotations
 
@@ -120,6 +127,15 @@ def _metrics(rs: Sequence[Any], truths: Sequence[str | None], target: str) -> di
             "unflagged_accuracy": (sum(_right(r, target, t) for r, t in un) / len(un)) if un else float("nan")}
 
 
+def _period_ends(router: Any) -> list[float]:
+    """The last time of each labelling period of the router's model but the latest."""
+    try:
+        periods = router.classifier.periods_ or []
+    except Exception:  # a bundle without its classifier: no earlier conventions to offer
+        return []
+    return [float(p.end) for p in periods[:-1]]
+
+
 def _blocks(t: np.ndarray, kind: str, every: str | int, n0: int) -> list[np.ndarray]:
     """Consecutive position ranges (in time order) after the first ``n0``."""
     n = len(t)
@@ -140,7 +156,7 @@ def _blocks(t: np.ndarray, kind: str, every: str | int, n0: int) -> list[np.ndar
 def replay(data: Any, *, text: str | None = None, topic: str | None = None, group: str | None = None,
            agency: str | None = None, time: str, every: str | int = "1M", start: float = 0.2,
            region: Any = None, review_accuracy: float = 0.85, delta: float = 0.2, monitor: Monitor | None = None,
-           progress: bool = False, **options: Any) -> ReplayResult:
+           progress: bool = False, switch_after: int = 10, **options: Any) -> ReplayResult:
     """Walk ``data`` in time order: train on the first ``start`` share, then route, observe
     and update block by block (see the module doc). ``options`` go to training."""
     import pandas as pd
@@ -187,10 +203,18 @@ def replay(data: Any, *, text: str | None = None, topic: str | None = None, grou
     for b, block in enumerate(blocks):
         idx = order[block]
         sub = frame.iloc[idx]
-        routed = router.route_many(sub[text_col].tolist(), times=sub[time_col].tolist(), evidence=False)
+        texts = sub[text_col].tolist()
+        routed = router.route_many(texts, times=sub[time_col].tolist(), evidence=False)
+        # the block as of each earlier convention the model knows: after an alarm the router
+        # routes by the one that fits the labels seen since the change (a reorganization undone)
+        ends = _period_ends(router)
+        by_period = [router.route_many(texts, times=[e] * len(texts), evidence=False) for e in ends] + [routed]
+        hits = np.zeros(len(by_period))
+        observed, use = 0, len(by_period) - 1
         stale = []
+        truth_of = truths.get(target, [None] * len(frame))
         for j, i in enumerate(idx):
-            r = routed[j]
+            r = by_period[use][j]
             decided = getattr(r, target)
             if mon.active and decided is not None and "convention_changed" not in r.review_reasons \
                     and mon.flags(decided.label):
@@ -202,6 +226,14 @@ def replay(data: Any, *, text: str | None = None, topic: str | None = None, grou
                         flagged=r.needs_review, time=float(t[i]))
             for a in mon.alarms[before:]:
                 alarms.append({**a, "position": position, "block": b})
+            if len(mon.alarms) > before:
+                hits[:], observed = 0, 0
+            if mon.active and truth_of[i] is not None:
+                hits += [_right(rs[j], target, truth_of[i]) for rs in by_period]
+                observed += 1
+                if observed >= switch_after:
+                    best = int(np.flatnonzero(hits == hits.max())[-1])  # ties: the latest convention
+                    use = best if hits[best] >= hits[-1] + 0.2 * observed else len(by_period) - 1
             routings[i] = r
             position += 1
         if mon.active and mon.change_time is not None:  # predicted by a model the change made stale
