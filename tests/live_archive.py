@@ -40,9 +40,10 @@ CHUVASH = ["{s} урамӗнчи табличкӑсем вырӑсла кӑна 
 
 
 def make_archive(n: int = 900, chuvash: float = 0.1, seed: int = 0, start: str = "2016-01-01",
-                 end: str = "2022-12-31", noise: float = 0.0) -> pd.DataFrame:
+                 end: str = "2022-12-31", noise: float = 0.0, revert: str | None = None) -> pd.DataFrame:
     """``n`` messages spread evenly over ``start``..``end`` (columns text, topic, group, agency, date);
-    ``noise``: share of rows whose agency is another one of the same era (labelling mistakes)."""
+    ``noise``: share of rows whose agency is another one of the same era (labelling mistakes);
+    ``revert``: the date the old agency names come back."""
     rng = random.Random(seed)
     days = pd.date_range(start, end, periods=n)
     change = pd.Timestamp(CHANGE)
@@ -57,7 +58,7 @@ def make_archive(n: int = 900, chuvash: float = 0.1, seed: int = 0, start: str =
             if rng.random() < 0.2:
                 text = text.upper() if rng.random() < 0.3 else text.lower()
         group, old, new = TOPICS[topic]
-        agency = new if day >= change else old
+        agency = new if day >= change and (revert is None or day < pd.Timestamp(revert)) else old
         if rng.random() < noise:
             agency = rng.choice(sorted({v[2 if day >= change else 1] for v in TOPICS.values()} - {agency}))
         rows.append({"text": text, "topic": topic, "group": group, "agency": agency,

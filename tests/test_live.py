@@ -142,3 +142,15 @@ def test_a_detected_change_starts_a_period_at_once(archive):
         if name == "cut":
             assert router.manifest["time"]["periods"][-1]["start"] == CHANGE
     assert accuracy["cut"] >= 0.5 and accuracy["cut"] >= accuracy["plain"] + 0.3, accuracy
+
+
+def test_a_convention_that_comes_back_is_recognized():
+    data = make_archive(900, seed=2, revert="2021-07-01")
+    after = None
+    accuracy = {}
+    for name, switch in (("switch", 10), ("relearn", 10 ** 9)):
+        result = curnlp.replay(data, **COLS, time="date", every=80, start=0.3, switch_after=switch)
+        rows = [i for i in result.order if data.date.iloc[i] >= "2021-07-01"][:60]
+        after = rows
+        accuracy[name] = np.mean([result.routings[i].agency.label == data.agency.iloc[i] for i in after])
+    assert accuracy["switch"] >= accuracy["relearn"] + 0.1 and accuracy["switch"] >= 0.6, accuracy

@@ -18,7 +18,7 @@ Unflagged routings alone cannot show a change when the threshold flags nearly ev
 (a bundle that cannot keep its promise routes little): a second CUSUM watches *every*
 routing with a true label against the overall accuracy the latest held-out rows showed
 (``baseline``, set by :meth:`expect` at each update; alternative error
-``min(0.95, 1 - baseline + shift)``, threshold ``h_all``), and raises the same alarm.
+``min(0.95, 1 - baseline + shift)``, null error at least 0.02, threshold ``h_all``), and raises the same alarm.
 
 When the alarm fires the change point is estimated as the time of the first observation
 after the CUSUM last left zero; from then on the router flags routings
@@ -94,8 +94,8 @@ class Monitor:
         wrong = predicted != truth
         when = float(self.seen) if time is None else float(time)
         fired = False
-        if self.baseline is not None and 0 < 1 - self.baseline < 0.95:
-            e0 = 1 - self.baseline
+        if self.baseline is not None and 1 - self.baseline < 0.95:
+            e0 = max(1 - self.baseline, 0.02)  # a perfect recent record still allows rare errors
             e1 = min(0.95, e0 + self.shift)
             up, down = math.log(e1 / e0), math.log((1 - e1) / (1 - e0))
             if self._step(self._any, wrong, when, self.h_all, up, down) and not self.alarm:

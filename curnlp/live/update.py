@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -120,7 +121,8 @@ def held_out_of(router: Any, routings: Sequence[Any], truths: Sequence[str | Non
         pred = getattr(r, target, None) if r is not None else None
         if pred is None or truth is None or (skip is not None and skip[i]):
             continue
-        out.append([round(float(pred.confidence), 4), int(pred.label == truth),
+        # rounded down: a threshold chosen on these never exceeds the confidence it was chosen on
+        out.append([math.floor(float(pred.confidence) * 1e4) / 1e4, int(pred.label == truth),
                     None if times is None else float(times[i])])
     return out
 
