@@ -154,3 +154,21 @@ def test_a_convention_that_comes_back_is_recognized():
         after = rows
         accuracy[name] = np.mean([result.routings[i].agency.label == data.agency.iloc[i] for i in after])
     assert accuracy["switch"] >= accuracy["relearn"] + 0.1 and accuracy["switch"] >= 0.6, accuracy
+
+
+def test_cli_update_and_replay(archive, tmp_path, capsys):
+    from curnlp.cli import main
+    a, b = archive.iloc[:300], archive.iloc[300:360]
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    curnlp.train(a, **COLS, time="date", folds=0, forward_folds=0).save(tmp_path / "m")
+    assert main(["update", str(tmp_path / "m"), str(tmp_path / "b.csv"), "-o", str(tmp_path / "m2")]) == 1
+    assert "base" in capsys.readouterr().err  # no kept rows and no base: says what to pass
+    assert main(["update", str(tmp_path / "m"), str(tmp_path / "b.csv"), "-o", str(tmp_path / "m2"),
+                 "--base", str(tmp_path / "a.csv")]) == 0
+    assert curnlp.load(tmp_path / "m2", entities=False, warm_up=False).manifest["lineage"]["rows_total"] == 360
+    small = archive.iloc[::3]
+    small.to_csv(tmp_path / "s.csv", index=False)
+    assert main(["replay", str(tmp_path / "s.csv"), "--text-column", "text", "--agency-column", "agency",
+                 "--time-column", "date", "--every", "50", "--start", "0.5", "--quiet"]) == 0
+    assert '"agency"' in capsys.readouterr().out
