@@ -184,6 +184,9 @@ class Router:
         self.languages = learned_languages(self.manifest)
         #: the drift monitor (:class:`curnlp.live.Monitor`) that :meth:`observe` feeds; None: nothing flagged
         self.monitor: Any = None
+        if (self.manifest.get("live") or {}).get("monitor"):  # an updated bundle: its alarm state carries over
+            from .live.monitor import Monitor
+            self.monitor = Monitor.from_dict(self.manifest["live"]["monitor"])
         #: the training rows the bundle keeps (:func:`curnlp.live.keep_rows`), saved as ``rows.joblib``
         self.kept_rows: dict[str, list] | None = None
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
