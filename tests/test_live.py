@@ -172,3 +172,17 @@ def test_cli_update_and_replay(archive, tmp_path, capsys):
     assert main(["replay", str(tmp_path / "s.csv"), "--text-column", "text", "--agency-column", "agency",
                  "--time-column", "date", "--every", "50", "--start", "0.5", "--quiet"]) == 0
     assert '"agency"' in capsys.readouterr().out
+
+
+def test_alarm_state_carries_over_in_the_bundle(archive, tmp_path):
+    from curnlp.live import Monitor, keep_rows
+    a = archive.iloc[:300]
+    router = keep_rows(curnlp.train(a, **COLS, time="date", folds=0, forward_folds=0), a)
+    router.monitor = Monitor()
+    for _ in range(10):  # confidently wrong, unflagged
+        router.monitor.observe("Комитет ЖКХ города", "Министерство культуры", flagged=False)
+    assert router.monitor.alarm
+    updated = router.update(archive.iloc[300:310])  # 10 rows: not enough to catch up
+    loaded = curnlp.load(updated.save(tmp_path / "u"), entities=False, warm_up=False)
+    r = loaded.route("Третий день нет воды в доме 5 по ул. Ленина")
+    assert "convention_changed" in r.review_reasons and r.needs_review

@@ -37,7 +37,7 @@ __all__ = ["Monitor"]
 @dataclass
 class _Cusum:
     s: float = 0.0
-    start: float | None = None  # time of the first observation since s last was 0
+    start: float | None = None  # time of the first observation since s last was 0 (None: untimed)
     start_index: int | None = None
 
 
@@ -58,7 +58,7 @@ class Monitor:
     alarm: bool = False
     #: agencies whose own test fired (their routings are flagged)
     agencies: set = field(default_factory=set)
-    #: estimated time (or observation index when no time is given) the change started
+    #: estimated time the change started (None when the observations carried no time)
     change_time: float | None = None
     #: observations seen, alarms raised (``{"index", "time", "change_time", "agency"}``)
     seen: int = 0
@@ -92,7 +92,7 @@ class Monitor:
         if truth is None:
             return False
         wrong = predicted != truth
-        when = float(self.seen) if time is None else float(time)
+        when = None if time is None else float(time)  # untimed observations give no change time
         fired = False
         if self.baseline is not None and 1 - self.baseline < 0.95:
             e0 = max(1 - self.baseline, 0.02)  # a perfect recent record still allows rare errors

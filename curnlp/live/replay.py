@@ -248,10 +248,7 @@ def replay(data: Any, *, text: str | None = None, topic: str | None = None, grou
             break
         change = mon.change_time if mon.active else None
         router = update(router, sub, held_out=held, change_time=change, delta=delta)
-        router.entities = False
-        if change is not None:
-            seen = order[: block[-1] + 1]
-            mon.caught_up(int(sum(1 for i in seen if t[i] >= change)))
+        router.entities = False  # (update cleared the alarm if the rows after the change sufficed)
         updates.append({"after_block": b, "rows": int(block[-1] + 1), "threshold": router.review_threshold,
                         "promise": router.promise})
     summary = _summary(routings, truths, order, n0, alarms, blocks_out, updates, kind)

@@ -177,6 +177,9 @@ def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None
     import curnlp
     from .promise import WINDOW, promise_of
     cols, time_col = _columns(router.manifest)
+    monitor = getattr(router, "monitor", None)
+    if change_time is None and monitor is not None and monitor.active:
+        change_time = monitor.change_time
     old = rows_of(router, base)
     new = _select(_frame(data), cols, time_col, "data")
     if held_out is None:
@@ -208,15 +211,24 @@ def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None
                      "live": {**live, "change_times": changes}})
     trained.manifest = manifest
     trained.review_threshold = float(promise["threshold"])
-    trained.monitor = getattr(router, "monitor", None)
-    if trained.monitor is not None:
-        trained.monitor.expect(promise.get("overall_accuracy"))
+    trained.monitor = monitor
+    if monitor is not None:
+        if monitor.active:  # caught up once the rows after the change are enough to learn it
+            monitor.caught_up(_rows_since(rows[time_col].tolist(), monitor.change_time)
+                              if time_col and monitor.change_time is not None else len(new))
+        monitor.expect(promise.get("overall_accuracy"))
     manifest["live"]["monitor"] = None if trained.monitor is None else trained.monitor.to_dict()
     if keep if keep is not None else (getattr(router, "kept_rows", None) is not None
                                        or (router.manifest.get("training") or {}).get("keeps_rows")):
         trained.kept_rows = rows.to_dict(orient="list")
         trained.manifest["training"] = {**trained.manifest["training"], "keeps_rows": True}
     return trained
+
+
+def _rows_since(values: Sequence[Any], since: float) -> int:
+    from ..corpus import parse_times
+    t, _ = parse_times(list(values), "time")
+    return int((t >= since).sum())
 
 
 def _classifier_params() -> set[str]:
