@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "Report": "curnlp.training",
     "locate": "curnlp.places",
     "Place": "curnlp.places",
+    "replay": "curnlp.live.replay",
 }
 
 _default_router = None

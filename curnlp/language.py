@@ -16,6 +16,13 @@ phone numbers are already placeholders after :func:`curnlp.normalize.normalize`,
    message quoting a Ukrainian name («с. Білопілля») stays Russian.
 
 Text with fewer than three letters is not judged (``None``: there is nothing to say).
+
+:func:`language_of` names the language (an ISO 639-1 code of :data:`LANGUAGES`): Russian
+exactly when :func:`is_russian` says so; else the letters each alphabet alone has (Chuvash
+ӑ ӗ ӳ, Tatar җ, Bashkir ҡ ҙ, Kazakh қ ұ, Ukrainian ї є ґ, Belarusian ў) and frequent
+function words tell apart the languages whose letters overlap (Tatar / Bashkir ә ө ү ң һ,
+Chuvash / Bashkir ҫ). A model learns the languages its archive contains: the manifest lists
+them (``languages``) and the router withholds labels only for a language it has not learned.
 Typos do not matter (no dictionary look-up), and no dictionary means it is cheap enough to
 run on every routed message (``python benchmarks/review.py`` measures it).
 
@@ -31,7 +38,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LanguageGuess", "guess_language", "is_russian"]
+__all__ = ["LanguageGuess", "guess_language", "is_russian", "language_of", "language_counts", "learned_languages",
+           "LANGUAGES"]
 
 # [а-яё]+ under re.IGNORECASE (which also takes the old letter variants ᲀ-ᲆ, U+1C80-1C86),
 # spelled out because case-insensitive classes are slower (tests/test_review.py checks every character)
@@ -91,3 +99,69 @@ def guess_language(text: str) -> LanguageGuess:
 def is_russian(text: str) -> bool | None:
     """True when ``text`` reads as Russian, False when not, None with too few letters to tell."""
     return guess_language(text).russian
+
+
+#: The languages :func:`language_of` names (ISO 639-1 codes).
+LANGUAGES = {"ru": "Russian", "cv": "Chuvash", "tt": "Tatar", "ba": "Bashkir", "uk": "Ukrainian",
+             "be": "Belarusian", "kk": "Kazakh", "en": "English"}
+#: Rows of a language the training archive must hold for the model to count as having learned it.
+MIN_LEARNED_ROWS = 20
+
+# every letter each alphabet adds to Russian's, and those it alone has among these languages
+_LETTERS = {"cv": "ӑӗҫӳ", "tt": "әөүҗңһ", "ba": "әөүғҡңҙҫһ", "kk": "әғқңөұүһі", "uk": "іїєґ", "be": "ўі"}
+_OWN = {"cv": "ӑӗӳ", "tt": "җ", "ba": "ҡҙ", "kk": "құ", "uk": "їєґ", "be": "ў"}
+# frequent function and everyday words (lowercase), chosen not to be Russian words
+_WORDS = {
+    "cv": set("""тата мар пур ҫук ҫине валли ман эпир сирӗн пирӗн вӑл вӗсем кунта унта ҫакӑ ҫак хула урам ял
+              пулӑшӑр тархасшӑн ҫырнӑ чӑвашла ҫӗнӗ пӗр ҫул паян ыран кӑна анчах мӗншӗн мӗн""".split()),
+    "tt": set("""һәм белән өчен бу юк бар безнең сезнең түгел дә да шәһәр урамы урамда зинһар ярдәм
+              итегез татарча язулар бик кирәк монда анда ләкин әле инде""".split()),
+    "ba": set("""менән өсөн беҙҙең һеҙҙең ҡала ҡалала урамында юҡ бар түгел был ошо ярҙам итегеҙ зинһар
+              башҡортса яҙыу бик кәрәк бында унда ләкин әле""".split()),
+    "kk": set("""және мен үшін бұл жоқ бар емес біздің сіздің көше көшесінде қала қазақша жазу өте керек
+              мұнда онда бірақ әлі көмектесіңіз өтінемін""".split()),
+    "uk": set("""що та і й це як не є був була було вулиці вулиця будь ласка місто міста дуже потрібно
+              немає тут там який яка які але також ще""".split()),
+    "be": set("""што і ў гэта як не быў была было вуліцы вуліца калі ласка горад горада вельмі трэба
+              няма тут там які якая але таксама яшчэ""".split()),
+    "en": set("""the and is are of to in on please there no not this that our street water help with for
+              have has was were it we you""".split()),
+}
+
+
+def language_of(text: str) -> str | None:
+    """The language of ``text`` as a code of :data:`LANGUAGES`; ``"ru"`` exactly when
+    :func:`is_russian` is True; None with too few letters; ``"und"`` for a language not named here."""
+    guess = guess_language(text)
+    if guess.russian is None:
+        return None
+    if guess.russian:
+        return "ru"
+    words = [w.lower() for w in _WORD.findall(text[:_SAMPLE])]
+    if guess.cyrillic_share < 0.5:
+        return "en" if sum(w in _WORDS["en"] for w in words) >= 2 or (
+            words and sum(w in _WORDS["en"] for w in words) >= 0.2 * len(words)) else "und"
+    score = {}
+    for lang, letters in _LETTERS.items():
+        own = _OWN[lang]
+        score[lang] = sum((any(c in letters for c in w) + 2 * any(c in own for c in w)
+                           + 2 * (w in _WORDS[lang])) for w in words)
+    best = max(score, key=lambda k: (score[k], -list(score).index(k)))
+    return best if score[best] > 0 else "und"
+
+
+def language_counts(texts) -> dict[str, int]:
+    """How many of ``texts`` are in each language (``language_of``; texts too short to tell left out)."""
+    out: dict[str, int] = {}
+    for text in texts:
+        lang = language_of(text)
+        if lang is not None:
+            out[lang] = out.get(lang, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def learned_languages(manifest) -> frozenset[str]:
+    """The non-Russian languages a bundle learned: those its manifest's ``languages`` counts
+    at least :data:`MIN_LEARNED_ROWS` rows of (none for a bundle trained before languages were recorded)."""
+    counts = (manifest or {}).get("languages") or {}
+    return frozenset(k for k, v in counts.items() if k not in ("ru", "und") and v >= MIN_LEARNED_ROWS)

@@ -185,6 +185,31 @@ class _Head:
         return _apply_top1(_softmax(self.decision_function(X), self.temperature_), self.top1_)
 
 
+def _split_at(periods: list[Period], times: np.ndarray, cuts, near: int = 20) -> list[Period]:
+    """``periods`` cut again at the times in ``cuts`` (a detected change starts a period at
+    once); a cut within ``near`` rows of a period start, or before the first row, is not made."""
+    if not cuts:
+        return periods
+    ts = np.sort(times)
+    starts = [p.start for p in periods]
+    first = [int(np.searchsorted(ts, s, side="left")) for s in starts]
+    for c in sorted(float(x) for x in cuts):
+        k = int(np.searchsorted(ts, c, side="left"))
+        if 0 < k < len(ts) and all(abs(f - k) >= near for f in first):
+            starts.append(float(ts[k]))
+            first.append(k)
+    if len(starts) == len(periods):
+        return periods
+    starts = sorted(starts)
+    out = []
+    for i, s in enumerate(starts):
+        lo = int(np.searchsorted(ts, s, side="left"))
+        hi = int(np.searchsorted(ts, starts[i + 1], side="left")) if i + 1 < len(starts) else len(ts)
+        parent = next((p for p in periods if p.start <= s <= p.end), None)
+        out.append(Period(float(ts[lo]), float(ts[hi - 1]), hi - lo, dict(parent.labels) if parent else {}))
+    return out
+
+
 class RoutingClassifier(BaseEstimator):
     """Topic, topic-group and agency classifier with calibrated probabilities.
 
@@ -227,6 +252,9 @@ class RoutingClassifier(BaseEstimator):
         (0 = no period features). Predictions use the latest period unless given times.
     period_text : bool, default=False
         Also copy the text features per period (more parameters, larger bundle).
+    change_times : tuple of float or None, default=None
+        Times where a change of convention was detected (:class:`curnlp.live.Monitor`): each
+        starts a period at once, before the chi-square test of the periods could see it.
     random_state : int, default=0
 
     Attributes
@@ -256,7 +284,7 @@ class RoutingClassifier(BaseEstimator):
 
     def __init__(self, vectorizer=None, C=0.5, class_weight=None, group_mix=0.3,
                  municipality_weight=1.0, stack_weight=0.5, stack_on="topic", label_text_weight=2.0, cv=5,
-                 recency_half_life=None, period_weight=1.0, period_text=False, random_state=0):
+                 recency_half_life=None, period_weight=1.0, period_text=False, change_times=None, random_state=0):
         self.vectorizer = vectorizer
         self.C = C
         self.class_weight = class_weight
@@ -269,7 +297,11 @@ class RoutingClassifier(BaseEstimator):
         self.recency_half_life = recency_half_life
         self.period_weight = period_weight
         self.period_text = period_text
+        self.change_times = change_times
         self.random_state = random_state
+
+    #: for estimators pickled before the parameter existed
+    change_times = None
 
     # ------------------------------------------------------------------ fit
     def fit(self, records, topic=None, group=None, agency=None, times=None) -> "RoutingClassifier":
@@ -296,7 +328,7 @@ class RoutingClassifier(BaseEstimator):
                 raise InvalidInput(f"times: expected {n} finite numbers, got {t.shape[0] if t.ndim else 0} "
                                    "(parse dates with curnlp.corpus.parse_times)")
             basis = next(y[k] for k in ("agency", "group", "topic") if y[k] is not None)
-            self.periods_ = detect_periods(t, basis)
+            self.periods_ = _split_at(detect_periods(t, basis), t, self.change_times)
             pidx = period_of(t, self.periods_, n)
             if self.recency_half_life:
                 weight = recency_weights(t, self.recency_half_life)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import IncompatibleModel
-from .language import is_russian
+from .language import is_russian, language_of
 from .normalize import Normalized, normalize
 from .places import MunicipalityMatch, Place, Region, place_of
 from .records import MessageRecord
@@ -40,7 +40,8 @@ class Read:
     """One message after the per-message stages.
 
     ``readable``: it has a word (else the routing says ``no_words``); ``russian``: the words
-    read as Russian (:func:`curnlp.language.is_russian`); ``place``: the place stage's
+    read as Russian (:func:`curnlp.language.is_russian`) or as a language the model learned
+    (else the routing says ``not_russian``); ``place``: the place stage's
     result (None without a region pack); ``record``: what the classifier sees (every
     readable message has one); ``doc``: the normalized text, kept only when asked (the
     entity stage reads it), else dropped here so its tokens die young.
@@ -57,10 +58,13 @@ class Read:
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     """The per-message stages with their settings: the region pack (None: no places, no
-    municipality) and the characters of a message that are read (``max_length``)."""
+    municipality), the characters of a message that are read (``max_length``) and the
+    languages besides Russian that the model learned (``languages``, ISO 639-1 codes of
+    :data:`curnlp.language.LANGUAGES`: a region's second state language its archive holds)."""
 
     region: Region | None
     max_length: int = MAX_LENGTH
+    languages: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if isinstance(self.max_length, bool) or not isinstance(self.max_length, int) or self.max_length < 1:
@@ -74,14 +78,15 @@ class Pipeline:
         if not words:
             return Read(truncated)
         place = place_of(doc, self.region) if self.region is not None else None
-        russian = is_russian(" ".join(words)) is not False
+        joined = " ".join(words)
+        russian = is_russian(joined) is not False or bool(self.languages) and language_of(joined) in self.languages
         record = to_record(doc, place.municipality if place else None)
         return Read(truncated, True, russian, place, record, doc if keep_doc else None)
 
     def config(self) -> dict[str, Any]:
         """The stages and their settings, as a bundle's manifest records them."""
         return {"stages": list(STAGES), "max_length": self.max_length,
-                "region": self.region.name if self.region is not None else None,
+                "region": self.region.name if self.region is not None else None, "languages": sorted(self.languages),
                 "sure_for_model": SURE_FOR_MODEL, "record": "lemmas, clean text, municipality ('?' when unsure)"}
 
 

@@ -22,6 +22,7 @@ from .records import MessageRecord
 from .errors import CorruptModel, InvalidInput, ModelNotFound, describe
 from .pipeline import MAX_LENGTH, Pipeline, Read, check_config
 from .territory import SURE as TERRITORY_SURE, Territories
+from .language import learned_languages
 from .places import Location, OtherRegion, Place, Region, load_region
 
 __all__ = ["Prediction", "Routing", "Router", "DEFAULT_MODEL", "TARGETS", "REVIEW_REASONS"]
@@ -42,7 +43,8 @@ TARGETS = ("topic", "group", "agency")
 #: How many features are reported as evidence per decision.
 EVIDENCE_WORDS = 5
 #: Every reason a Routing can be flagged for review, in the order they are listed (see Routing).
-REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence")
+REVIEW_REASONS = ("no_words", "not_russian", "outside_region", "truncated", "no_prediction", "low_confidence",
+                  "convention_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,11 @@ class Routing:
     * ``truncated``: the message was longer than ``max_length`` and only its start was read;
     * ``no_prediction``: the bundle gave no prediction for the target that decides review;
     * ``low_confidence``: the deciding prediction (the agency) is below the bundle's
-      review threshold: the labels are suggestions for a person.
+      review threshold: the labels are suggestions for a person;
+    * ``convention_changed``: the router's monitor (:class:`curnlp.live.Monitor`, fed by
+      :meth:`Router.observe`) found its unflagged routings (overall, or to this agency)
+      wrong more often than promised: the labelling convention seems to have changed, and
+      until an update catches up the labels are suggestions.
     """
 
     topic: Prediction | None
@@ -171,8 +177,10 @@ class Router:
         self.manifest = dict(manifest)
         check_config(self.manifest.get("pipeline"))
         self.region = region_of(region, self.manifest)
+        #: non-Russian languages the bundle learned (manifest ``languages``): routed, not withheld
+        self.languages = learned_languages(self.manifest)
         #: the per-message stages (:mod:`curnlp.pipeline`), the same that built the training records
-        self.pipeline = Pipeline(self.region, max_length)
+        self.pipeline = Pipeline(self.region, max_length, self.languages)
         #: the municipality each agency serves: a message surely in one municipality is not routed to
         #: another's own bodies (None without a region pack or an agency model)
         self.territories = (Territories([str(c) for c in self.model.classes_["agency"]], self.region)
@@ -181,6 +189,13 @@ class Router:
         self.max_length = max_length
         self.path = path
         self.review_threshold = float(self.manifest.get("review_threshold", 0.5))
+        #: the drift monitor (:class:`curnlp.live.Monitor`) that :meth:`observe` feeds; None: nothing flagged
+        self.monitor: Any = None
+        if (self.manifest.get("live") or {}).get("monitor"):  # an updated bundle: its alarm state carries over
+            from .live.monitor import Monitor
+            self.monitor = Monitor.from_dict(self.manifest["live"]["monitor"])
+        #: the training rows the bundle keeps (:func:`curnlp.live.keep_rows`), saved as ``rows.joblib``
+        self.kept_rows: dict[str, list] | None = None
         #: the target whose confidence decides ``needs_review``: the agency, else the last one learned
         self.review_target = next(t for t in ("agency", "group", "topic") if t in self.model.targets_)
 
@@ -236,6 +251,8 @@ class Router:
         objects = {"classifier": self.classifier}
         if isinstance(self.model, Predictor):
             objects["predictor"] = self.model
+        if self.kept_rows is not None:
+            objects["rows"] = self.kept_rows
         path = _bundle.write_bundle(directory, objects, keep)
         self.manifest = _bundle.read_manifest(path)
         self.path = path
@@ -251,6 +268,23 @@ class Router:
                 raise ModelNotFound("this Router was made from a Predictor alone: it has no classifier to give")
             self._classifier = _bundle.read_bundle(self.path, names=("classifier",)).objects["classifier"]
         return self._classifier
+
+    @property
+    def promise(self) -> dict | None:
+        """What the bundle states of its unflagged routings (``manifest["promise"]``: accuracy,
+        coverage, threshold, what it was checked on), or None for a bundle never updated."""
+        return self.manifest.get("promise")
+
+    def observe(self, routing: Routing, labels: Mapping[str, str] | str | None, *, time: object = None) -> bool:
+        """Feed the true labels of a routed message to the drift monitor (created on first use);
+        returns True when this observation raised an alarm (see :class:`curnlp.live.Monitor`)."""
+        from .live.observe import observe
+        return observe(self, routing, labels, time=time)
+
+    def update(self, data: Any, **options: Any) -> "Router":
+        """A new Router trained on this one's rows plus the labelled ``data`` (see :func:`curnlp.live.update`)."""
+        from .live.update import update
+        return update(self, data, **options)
 
     @property
     def id(self) -> str:
@@ -421,6 +455,8 @@ class Router:
                     reasons.append("no_prediction")
                 elif decisive.confidence < self.review_threshold:
                     reasons.append("low_confidence")
+                if self.monitor is not None and self.monitor.flags(decisive.label if decisive else None):
+                    reasons.append("convention_changed")
             match = place.municipality if place is not None else None
             out.append(Routing(topic=preds.get("topic"), group=preds.get("group"), agency=preds.get("agency"),
                                needs_review=bool(reasons), municipality=match.name if match else None,

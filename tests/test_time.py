@@ -216,7 +216,7 @@ def test_cli_train_and_evaluate_with_a_time_column(tmp_path, capsys):
     html = tmp_path / "report.html"
     assert cli.main(["evaluate", str(out), str(path), "--text-column", "Текст обращения", "--agency-column",
                      "Исполнитель", "--time-column", "Дата", "--html", str(html), "--quiet"]) == 0
-    assert "labels over time" in html.read_text(encoding="utf-8")
+    assert "Метки во времени" in html.read_text(encoding="utf-8")  # the report is Russian
     data.loc[5, "Дата"] = "31.13.2021"
     data.to_csv(path, sep=";", index=False, encoding="cp1251")
     assert cli.main(["train", str(path), "--text-column", "Текст обращения", "--agency-column", "Исполнитель",

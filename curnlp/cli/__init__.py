@@ -22,7 +22,7 @@ from ..errors import CurnlpError
 
 #: command modules of this package, in the order ``--help`` lists them
 COMMANDS = ("route", "locate", "normalize", "score", "report", "incidents", "calendar", "points", "control", "train",
-            "evaluate", "compile", "learn_pack", "serve")
+            "evaluate", "update", "replay", "compile", "learn_pack", "serve")
 
 
 class Parser(argparse.ArgumentParser):

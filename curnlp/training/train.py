@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import overlap as _overlap
 from ..errors import CorpusError
+from ..language import language_counts
 from ..metrics import expected_calibration_error, threshold_for_accuracy
 from ..models import RoutingClassifier
 from ..pipeline import Pipeline
@@ -175,6 +176,7 @@ def train(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = Non
                      "options": {k: repr(v) for k, v in options.items()},
                      "seconds": round(_time.perf_counter() - t0, 1)},
         "metrics": ({"cross_validation": report.summary(), **report.info} if report is not None else None),
+        "languages": language_counts(r.text for r in prepared.records),  # the router routes these (not withheld)
     }
     if forward is not None:
         manifest["metrics"] = {**(manifest["metrics"] or {}), "forward": {**forward.summary(), **forward.info}}
