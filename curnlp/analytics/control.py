@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
-from ._data import parse_times
+from ._data import parse_times, with_municipality_column
 from ._frames import as_timestamp, column, read_table, ru_date, ru_number
 
 __all__ = ["Control", "control_table", "render_control_section", "control_page", "NO_VALUE"]
@@ -53,9 +53,11 @@ class Control:
 
 
 def control_table(data: pd.DataFrame | str | os.PathLike[str], *, created: str, answered: str,
-                  by: str | None = None, due_hours: float = 24, as_of: Any = None) -> Control:
+                  by: str | None = None, due_hours: float = 24, as_of: Any = None,
+                  municipality_column: str | None = None) -> Control:
     """Answered / open / overdue messages and answer times per value of ``by`` (see the module
-    docstring). Without ``by`` one row ``все`` covers the archive.
+    docstring). Without ``by`` one row ``все`` covers the archive. ``municipality_column`` fills
+    ``municipality`` where the model gave none (for ``by="municipality"``).
 
     Raises
     ------
@@ -67,6 +69,7 @@ def control_table(data: pd.DataFrame | str | os.PathLike[str], *, created: str, 
     if not due_hours or float(due_hours) <= 0:
         raise InvalidInput(f"--due-hours must be positive, not {due_hours!r}")
     df, source = read_table(data)
+    df = with_municipality_column(df, municipality_column, source)
     ccol = column(df, created, "creation time", "--created-column", source)
     acol = column(df, answered, "answer time", "--answered-column", source)
     bcol = column(df, by, "--by", "--by", source) if by else None

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed
+from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed, with_municipality_column
 
 __all__ = ["Spike", "Spikes", "find_spikes", "RULE", "SEASONAL_RULE", "chance_text"]
 
@@ -172,7 +172,7 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
                 window: str | pd.Timedelta | float = "48h", alpha: float = 0.01, min_count: int = 5,
                 min_ratio: float = 3.0, levels: Sequence[str] = ("all", "group", "topic"),
                 group_names: dict[str, str] | None = None, end: Any = None, seasonal: bool = True,
-                season_band: str | pd.Timedelta = "14d") -> Spikes:
+                season_band: str | pd.Timedelta = "14d", municipality_column: str | None = None) -> Spikes:
     """Flag municipality × topic cells whose latest-window count is far above their history.
 
     Parameters
@@ -187,6 +187,9 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
         End of the latest window (default: the last message's time).
     seasonal, season_band : expect from the same weeks (± ``season_band``) of earlier years when
         the history covers them (see the module docstring); ``seasonal=False`` always uses the flat rule.
+    municipality_column : optional
+        A column of the archive (municipality, address or agency) whose cleaned value is the
+        municipality of rows the model gave none (a model trained without a region pack).
 
     Raises
     ------
@@ -194,6 +197,7 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
         Not a scored archive or no time column.
     """
     df, source, tcol = read_timed(data, time_column_name)
+    df = with_municipality_column(df, municipality_column, source)
     td = parse_window(window)
     times = parse_times(df[tcol])
     ok = times.notna()

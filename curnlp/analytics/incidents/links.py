@@ -16,10 +16,13 @@ __all__ = ["LinkStream", "link_block", "attach"]
 class _Forest:
     """Union-find (Python lists: faster than numpy for scalar access) with each set's first/last time."""
 
-    def __init__(self, times: np.ndarray) -> None:
+    def __init__(self, times: np.ndarray, streets: np.ndarray | None = None) -> None:
         self.parent = list(range(len(times)))
         self.first = times.tolist()
         self.last = times.tolist()
+        # the one street a set's messages name (0: none yet): two sets naming different streets
+        # stay apart even when a message naming none is close to both
+        self.street = streets.tolist() if streets is not None else [0] * len(times)
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -38,8 +41,12 @@ class _Forest:
         last = max(self.last[ra], self.last[rb])
         if last - first > max_span:
             return False
+        sa, sb = self.street[ra], self.street[rb]
+        if sa and sb and sa != sb:
+            return False
         self.parent[rb] = ra
         self.first[ra], self.last[ra] = first, last
+        self.street[ra] = sa or sb
         return True
 
     def roots(self) -> np.ndarray:
@@ -48,9 +55,14 @@ class _Forest:
 
 def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray,
            window_h: float, threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
-           group_penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           group_penalty: float, authors: np.ndarray | None = None, author_threshold: float = 1.0
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs (i, j, score) between ``rows`` (vectors ``Xa``) and candidate rows ``cand``
-    (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays."""
+    (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays.
+
+    Two messages naming different streets never pair (outages on four streets are four
+    incidents); two by one author (``authors``, 0: unknown) pair only when they name the same
+    street, or neither names one and they reach ``author_threshold`` (near-duplicates)."""
     low = threshold - street_bonus  # nothing below this can reach the threshold
     sims = (Xa @ Xb.T).tocoo()
     keep = sims.data >= low
@@ -62,7 +74,11 @@ def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndar
     s = s + np.where(both & (si == sj), street_bonus, 0.0)
     gi, gj = groups[i], groups[j]
     s = s - np.where((gi != 0) & (gj != 0) & (gi != gj), group_penalty, 0.0)
-    keep = s >= threshold
+    keep = (s >= threshold) & ~(both & (si != sj))
+    if authors is not None:
+        ai, aj = authors[i], authors[j]
+        one = (ai != 0) & (ai == aj)
+        keep &= ~one | (both & (si == sj)) | ((si == 0) & (sj == 0) & (s >= author_threshold))
     return i[keep], j[keep], s[keep]
 
 
@@ -170,7 +186,8 @@ def _outliers(store: TextStore, rows: np.ndarray, roots: np.ndarray, threshold: 
 def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np.ndarray, hours: np.ndarray,
                 window_h: float, span_h: float, threshold: float, strong: float, neighbours: int,
                 unknown_threshold: float, prune_threshold: float, streets: np.ndarray, groups: np.ndarray,
-                muni: np.ndarray, street_bonus: float, group_penalty: float) -> tuple[int, int, int]:
+                muni: np.ndarray, street_bonus: float, group_penalty: float,
+                authors: np.ndarray | None = None) -> tuple[int, int, int]:
     """Link the rows of one block (global indexes ``rows``, ascending; the other arrays are theirs):
     pairs within a bucket and with the previous bucket, links, Kruskal, pruning. Writes ``roots``
     of ``rows``; returns (pairs compared, links, rows pruned). The block's vectors are made here
@@ -201,7 +218,8 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
         offset = len(cand) - len(part)
         for start in range(0, len(part), 2000):
             i, j, s = _pairs(X[offset + start:offset + start + 2000], X, part[start:start + 2000], cand, hours,
-                             window_h, threshold, streets, groups, street_bonus, group_penalty)
+                             window_h, threshold, streets, groups, street_bonus, group_penalty, authors,
+                             unknown_threshold)
             if len(i):
                 stream.add(i, j, s)
         del X
@@ -212,9 +230,13 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     I_, J_, S_ = stream.links()
     if not len(I_):
         return compared, 0, 0
-    forest = _Forest(hours)
+    forest = _Forest(hours, streets)
     links = pruned = 0
-    order = np.argsort(-S_, kind="stable")
+    # links within one street (or between messages naming none) first, then a message naming a
+    # street joins a street-less set: the street-less core of a town-wide outage stays one
+    # incident instead of being claimed piecemeal by the streets its messages happen to reach first
+    mixed = (streets[I_] == 0) != (streets[J_] == 0)
+    order = np.lexsort((-S_, mixed))
     I_, J_, S_ = I_[order], J_[order], S_[order]
     for a, b in zip(I_.tolist(), J_.tolist()):
         links += forest.union(a, b, span_h)
@@ -222,7 +244,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     # centroid leave it, and both parts are linked again from their own pairs
     outlier = _outliers(store, rows, forest.roots(), prune_threshold)
     if outlier.any():
-        forest = _Forest(hours)
+        forest = _Forest(hours, streets)
         links = 0
         same = outlier[I_] == outlier[J_]
         for a, b in zip(I_[same].tolist(), J_[same].tolist()):
@@ -235,7 +257,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
 
 def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
             hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
-            min_size: int, batch_rows: int | None = None) -> int:
+            min_size: int, batch_rows: int | None = None, streets: np.ndarray | None = None) -> int:
     """Second pass: a message left alone (or in a pair) joins a large incident when it is within
     ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
     messages is a better judge than any one of them): at ``threshold`` in the same municipality
@@ -263,6 +285,13 @@ def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndar
     groups = [m for m in np.split(in_big, np.flatnonzero(np.diff(roots[in_big])) + 1) if muni[m[0]] != 0]
     if not groups:
         return 0
+    # the street an incident names (its members name at most one: see _Forest); a message naming
+    # another street does not join it
+    inc_street = np.zeros(len(groups), dtype=np.int64)
+    if streets is not None:
+        for k, members in enumerate(groups):
+            named = streets[members][streets[members] != 0]
+            inc_street[k] = named[0] if len(named) else 0
     lo = np.empty(len(groups))
     hi = np.empty(len(groups))
     for k, members in enumerate(groups):
@@ -291,6 +320,9 @@ def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndar
             sel = small[np.searchsorted(small_h, lo[k], "left"):np.searchsorted(small_h, hi[k], "right")]
             same = sel[muni[sel] == place]
             other = sel[unplaced_small[np.searchsorted(small_h, lo[k], "left"):np.searchsorted(small_h, hi[k], "right")]]
+            if streets is not None and inc_street[k]:
+                same = same[(streets[same] == 0) | (streets[same] == inc_street[k])]
+                other = other[(streets[other] == 0) | (streets[other] == inc_street[k])]
             if not len(same) and not len(other):
                 continue
             both = np.concatenate([same, other])
