@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 __all__ = ["e", "n", "pct", "plural", "plain", "short", "table", "img", "png", "barh", "daily", "CSS", "page",
-           "write_page", "spans_years", "day", "moment", "date_format"]
+           "write_page", "daily_figure", "spans_years", "day", "moment", "date_format"]
 
 #: Screen and print styles; ``@page`` sets A4 for the printable brief.
 CSS = """
@@ -31,7 +31,7 @@ tr.child td:first-child{padding-left:1.8em;color:#444}
 .wide{overflow-x:auto}.alert{background:#fdecea;border-left:4px solid #c0392b;padding:.5em 1em;margin:.6em 0}
 .msg{font-style:italic;color:#333}
 @media print{body{max-width:none;margin:0;padding:0}.wide{overflow:visible}
-table{table-layout:auto;width:100%;font-size:7.5pt;break-inside:auto}th,td{padding:.1em .25em;overflow-wrap:anywhere}
+table{table-layout:auto;width:100%;font-size:7.5pt;break-inside:auto}th,td{padding:.1em .25em;overflow-wrap:break-word;hyphens:auto}
 thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}img{max-width:100%;break-inside:avoid}}
 """
 
@@ -166,6 +166,12 @@ def daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None,
     ``highlight_from`` to ``highlight_to`` (default: the last day), the axis running to ``until``
     (default: the last day with messages; a municipality's chart runs to the archive's end so
     that the window is where it is). Ticks carry the year when the days span years (base64 PNG)."""
+    return png(daily_figure(by_day, title, series, size, highlight_from, highlight_to, until))
+
+
+def daily_figure(by_day: Counter, title: str, series: dict[str, Counter] | None = None, size=(9, 3.2),
+                 highlight_from: Any = None, highlight_to: Any = None, until: Any = None) -> Any:
+    """The matplotlib figure of :func:`daily`."""
     import pandas as pd
     from matplotlib.figure import Figure
     first, last = min(by_day), max(by_day)
@@ -191,7 +197,7 @@ def daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None,
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.autofmt_xdate()
-    return png(fig)
+    return fig
 
 
 def page(title: str, body: Sequence[str], extra_css: str = "") -> str:

@@ -178,15 +178,21 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
             parts.append(H.img(H.daily(by_day, "Обращения по дням", size=(7.4, 1.9),
                                       highlight_from=spikes.window_start, highlight_to=spikes.window_end,
                                       until=spikes.window_end), "Обращения по дням"))
-    top_topics = topics.value_counts().head(6)
-    top_groups = groups.value_counts().head(6)
-    parts.append('<div class="cols"><div><h2>Главные проблемы</h2>'
-                 + H.table(["Тема", "Обращений", "Доля"],
-                           [(H.short(t, 70), H.n(c), H.pct(c, len(sub))) for t, c in top_topics.items()])
-                 + "</div><div><h2>Группы тем</h2>"
-                 + H.table(["Группа", "Обращений", "Доля"],
-                           [(H.short(g, 50), H.n(c), H.pct(c, len(sub))) for g, c in top_groups.items()])
-                 + "</div></div>")
+    # rows without a topic or group are not shown as an invented «—» row
+    top_topics = topics[topics != NO_LABEL].value_counts().head(6)
+    top_groups = groups[groups != NO_LABEL].value_counts().head(6)
+    blocks = []
+    if len(top_topics):
+        blocks.append("<h2>Главные проблемы</h2>" + H.table(
+            ["Тема", "Обращений", "Доля"], [(H.short(t, 70), H.n(c), H.pct(c, len(sub))) for t, c in top_topics.items()]))
+    if len(top_groups):
+        blocks.append(("<h2>Группы тем</h2>" if len(top_topics) else "<h2>Главные проблемы: группы тем</h2>")
+                      + H.table(["Группа", "Обращений", "Доля"],
+                                [(H.short(g, 50), H.n(c), H.pct(c, len(sub))) for g, c in top_groups.items()]))
+    if blocks:
+        parts.append('<div class="cols">' + "".join(f"<div>{b}</div>" for b in blocks) + "</div>")
+    else:
+        parts.append('<p class="note">Модель не определяет ни тем, ни групп тем.</p>')
     if parents and shown in set(parents.values()):
         okr = clean_label(sub["municipality"]).str.rstrip("?").value_counts()
         parts.append('<p class="note">По округам: ' + "; ".join(
@@ -197,7 +203,8 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
         for r in inc_table.head(5).itertuples(index=False):
             where = r.street if isinstance(r.street, str) and r.street else ""
             rows.append((H.n(r.size), f"{H.day(pd.Timestamp(r.first), with_year)} — {H.day(pd.Timestamp(r.last), with_year)}",
-                         H.short(r.topic if isinstance(r.topic, str) else "", 45), where,
+                         H.short(r.topic if isinstance(r.topic, str) else group_label(r.group, names)
+                                 if isinstance(r.group, str) else "", 45), where,
                          H.short(r.representative, 110)))
         parts.append(H.table(["Обращений", "Даты", "Тема", "Улица", "Типичное сообщение"], rows,
                              numeric_from=0, numeric_to=1))

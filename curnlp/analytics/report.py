@@ -156,8 +156,11 @@ def digest_frame(df: pd.DataFrame, source: str, *, date_column: str | None = Non
         d.agencies = Counter(clean_label(ok["agency"]).dropna().astype(str).value_counts().to_dict())
     d.municipalities = Counter(places.value_counts().to_dict())
     d.group_municipality = Counter(pd.DataFrame({"g": groups, "m": places}).value_counts().to_dict())
-    for (m, t), c in pd.DataFrame({"m": places, "t": topics}).value_counts().items():
-        d.municipality_topics[m][t] = int(c)
+    # the top problems of a place: its topics, or its groups when the model gives no topics
+    problems = topics if d.topics else groups
+    for (m, t), c in pd.DataFrame({"m": places, "t": problems}).value_counts().items():
+        if t != NO_LABEL:
+            d.municipality_topics[m][t] = int(c)
     d.review_by_group = Counter(groups[review.to_numpy()].value_counts().to_dict())
     d.review_by_municipality = Counter(places[review.to_numpy()].value_counts().to_dict())
     tcol = time_column(ok, date_column) if len(ok) else (date_column if date_column in df.columns else None)
@@ -421,7 +424,8 @@ def render_html(digest: Digest, *, title: str | None = None, top: int = 10, spik
             for m in ms:
                 best.update(d.municipality_topics.get(m, Counter()))
             rows.append((label, H.n(total(ms)), "; ".join(f"{t} ({H.n(c)})" for t, c in best.most_common(3))))
-        parts.append(H.table(["Муниципальное образование", "Обращений", "Три самые частые темы"], rows,
+        parts.append(H.table(["Муниципальное образование", "Обращений",
+                              "Три самые частые темы" if d.topics else "Три самые частые группы тем"], rows,
                              numeric_from=1, numeric_to=2, row_classes=classes))
         if d.agencies:
             parts.append(f"<h2>Ответственные: первые {min(top * 2, len(d.agencies))}</h2>")

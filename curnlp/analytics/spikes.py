@@ -36,8 +36,8 @@ __all__ = ["Spike", "Spikes", "find_spikes", "RULE", "SEASONAL_RULE", "chance_te
 #: The rule in Russian, as printed under the spikes table.
 RULE = ("Всплеск — ячейка «муниципальное образование × группа / тема / все обращения», в которой за последнее "
         "окно ({window}) обращений не меньше {min_count}, не меньше чем в {min_ratio:g} раза больше ожидаемого, "
-        "и вероятность получить столько или больше случайно меньше {alpha:g}/m (поправка Бонферрони, m = {m} "
-        "проверенных ячеек). Ожидаемое число λ = (число в истории + 0,5) / число окон истории ({h} окон той же "
+        "и вероятность получить столько или больше случайно меньше {alpha}/m (поправка Бонферрони; m — число "
+        "проверенных ячеек, здесь {m}). Ожидаемое число λ = (число в истории + 0,5) / число окон истории ({h} окон той же "
         "длины до последнего); вероятность — хвост распределения Пуассона, а для ячеек с избыточной "
         "изменчивостью (дисперсия > среднего) — отрицательного биномиального с той же дисперсией.")
 #: Added to :data:`RULE` when the expected counts are seasonal.
@@ -109,7 +109,7 @@ class Spikes:
         """The rule in Russian with this run's figures."""
         p = self.params
         text = RULE.format(window=p["window_text"], min_count=p["min_count"], min_ratio=p["min_ratio"],
-                           alpha=p["alpha"], m=self.cells_tested, h=self.history_windows)
+                           alpha=format(p["alpha"], "g").replace(".", ","), m=self.cells_tested, h=self.history_windows)
         if self.seasonal_years:
             text += SEASONAL_RULE.format(years=_years_text(self.seasonal_years), band=p.get("season_band_text", ""))
         return text

@@ -138,9 +138,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         A column (municipality, address or agency) whose cleaned value is the municipality of the
         rows the model gave none.
     author : str, optional
-        The column of the message's author: one author's messages link only when they name the
-        same street, or neither names one and they are near-duplicates (``unknown_threshold``):
-        a batch one person sends about many places is not one incident.
+        The column of the message's author: one author's messages are in one incident only when
+        they name the same street: a batch one person sends about many places is not one incident.
 
     Raises
     ------
@@ -224,7 +223,7 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         compared, links, pruned = compared + c, links + l, pruned + p
     t_pairs = time.perf_counter()
     attached = attach(store, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
-                       attach_unplaced_threshold, attach_min_size, streets=streets)
+                       attach_unplaced_threshold, attach_min_size, streets=streets, authors=authors)
     t_link = time.perf_counter()
 
     # number incidents: largest first, then earliest

@@ -16,13 +16,16 @@ __all__ = ["LinkStream", "link_block", "attach"]
 class _Forest:
     """Union-find (Python lists: faster than numpy for scalar access) with each set's first/last time."""
 
-    def __init__(self, times: np.ndarray, streets: np.ndarray | None = None) -> None:
+    def __init__(self, times: np.ndarray, streets: np.ndarray | None = None, authors: np.ndarray | None = None) -> None:
         self.parent = list(range(len(times)))
         self.first = times.tolist()
         self.last = times.tolist()
         # the one street a set's messages name (0: none yet): two sets naming different streets
         # stay apart even when a message naming none is close to both
         self.street = streets.tolist() if streets is not None else [0] * len(times)
+        # each set's authors (0: unknown): two sets holding one author's messages join only on one
+        # street (a batch one person sends about many places is not one incident)
+        self.authors = [{a} if a else set() for a in authors.tolist()] if authors is not None else None
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -44,9 +47,13 @@ class _Forest:
         sa, sb = self.street[ra], self.street[rb]
         if sa and sb and sa != sb:
             return False
+        if self.authors is not None and self.authors[ra] & self.authors[rb] and not (sa and sa == sb):
+            return False
         self.parent[rb] = ra
         self.first[ra], self.last[ra] = first, last
         self.street[ra] = sa or sb
+        if self.authors is not None:
+            self.authors[ra] |= self.authors[rb]
         return True
 
     def roots(self) -> np.ndarray:
@@ -55,14 +62,13 @@ class _Forest:
 
 def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray,
            window_h: float, threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
-           group_penalty: float, authors: np.ndarray | None = None, author_threshold: float = 1.0
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           group_penalty: float, authors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs (i, j, score) between ``rows`` (vectors ``Xa``) and candidate rows ``cand``
     (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays.
 
     Two messages naming different streets never pair (outages on four streets are four
     incidents); two by one author (``authors``, 0: unknown) pair only when they name the same
-    street, or neither names one and they reach ``author_threshold`` (near-duplicates)."""
+    street."""
     low = threshold - street_bonus  # nothing below this can reach the threshold
     sims = (Xa @ Xb.T).tocoo()
     keep = sims.data >= low
@@ -78,7 +84,7 @@ def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndar
     if authors is not None:
         ai, aj = authors[i], authors[j]
         one = (ai != 0) & (ai == aj)
-        keep &= ~one | (both & (si == sj)) | ((si == 0) & (sj == 0) & (s >= author_threshold))
+        keep &= ~one | (both & (si == sj))
     return i[keep], j[keep], s[keep]
 
 
@@ -218,8 +224,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
         offset = len(cand) - len(part)
         for start in range(0, len(part), 2000):
             i, j, s = _pairs(X[offset + start:offset + start + 2000], X, part[start:start + 2000], cand, hours,
-                             window_h, threshold, streets, groups, street_bonus, group_penalty, authors,
-                             unknown_threshold)
+                             window_h, threshold, streets, groups, street_bonus, group_penalty, authors)
             if len(i):
                 stream.add(i, j, s)
         del X
@@ -230,7 +235,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     I_, J_, S_ = stream.links()
     if not len(I_):
         return compared, 0, 0
-    forest = _Forest(hours, streets)
+    forest = _Forest(hours, streets, authors)
     links = pruned = 0
     # links within one street (or between messages naming none) first, then a message naming a
     # street joins a street-less set: the street-less core of a town-wide outage stays one
@@ -244,7 +249,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     # centroid leave it, and both parts are linked again from their own pairs
     outlier = _outliers(store, rows, forest.roots(), prune_threshold)
     if outlier.any():
-        forest = _Forest(hours, streets)
+        forest = _Forest(hours, streets, authors)
         links = 0
         same = outlier[I_] == outlier[J_]
         for a, b in zip(I_[same].tolist(), J_[same].tolist()):
@@ -257,7 +262,8 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
 
 def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
             hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
-            min_size: int, batch_rows: int | None = None, streets: np.ndarray | None = None) -> int:
+            min_size: int, batch_rows: int | None = None, streets: np.ndarray | None = None,
+            authors: np.ndarray | None = None) -> int:
     """Second pass: a message left alone (or in a pair) joins a large incident when it is within
     ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
     messages is a better judge than any one of them): at ``threshold`` in the same municipality
@@ -323,6 +329,14 @@ def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndar
             if streets is not None and inc_street[k]:
                 same = same[(streets[same] == 0) | (streets[same] == inc_street[k])]
                 other = other[(streets[other] == 0) | (streets[other] == inc_street[k])]
+            if authors is not None:  # an author already in the incident joins it only on its street
+                present = np.setdiff1d(authors[members], [0])
+                if len(present):
+                    ok_same = ~np.isin(authors[same], present) | ((streets[same] != 0) & (streets[same] == inc_street[k])
+                                                                  if streets is not None else False)
+                    ok_other = ~np.isin(authors[other], present) | ((streets[other] != 0) & (streets[other] == inc_street[k])
+                                                                    if streets is not None else False)
+                    same, other = same[ok_same], other[ok_other]
             if not len(same) and not len(other):
                 continue
             both = np.concatenate([same, other])
