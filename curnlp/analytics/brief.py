@@ -168,7 +168,7 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
                 what = "все обращения" if s.level == "all" else (s.name or s.label)
                 items.append(f"{H.e(place_label(s.municipality, parents))}: {H.e(what)} — "
                              f"{H.e(H.plural(s.count, 'обращение', 'обращения', 'обращений'))} за "
-                             f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(H.n(s.expected, 1))}; "
+                             f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(H.n(s.expected, 1 if s.expected >= 1 else 2))}; "
                              f"{H.e(s.chance)})")
             parts.append('<div class="alert"><b>Всплеск обращений:</b> ' + "; ".join(items) + "</div>")
         else:

@@ -316,7 +316,8 @@ def render_calendar_section(forecast: pd.DataFrame, *, top: int = 15) -> str:
     up = rising(forecast)
     if len(up):
         items = [f"<li><b>{H.e(r.value)}</b>: ожидается рост с {H.e(ru_period(r.period, freq, with_year, phrase=True))}"
-                 f" — до {H.e(ru_number(r.peak))} обращений за {'месяц' if freq == 'M' else 'неделю'} "
+                 f" — до {H.e(H.plural(round(r.peak), 'обращения', 'обращений', 'обращений'))} за "
+                 f"{'месяц' if freq == 'M' else 'неделю'} "
                  f"(обычно {H.e(ru_number(r.usual, 1))})</li>" for r in up.head(top).itertuples()]
         parts.append('<div class="alert"><b>Ожидается рост:</b><ul>' + "".join(items) + "</ul></div>")
     else:

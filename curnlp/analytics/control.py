@@ -127,7 +127,7 @@ def render_control_section(control: Control, *, text_column: str | None = None, 
              f"<div><b>{H.n(total)}</b>обращений</div><div><b>{H.n(answered)}</b>с ответом</div>"
              f"<div><b>{H.n(opened)}</b>без ответа</div><div><b>{H.n(overdue)}</b>просрочено</div></div>"]
     if overdue:
-        parts.append(f'<div class="alert">Без ответа дольше {due}: {H.n(overdue)} обращений.</div>')
+        parts.append(f'<div class="alert">Без ответа дольше {due}: {H.plural(overdue, "обращение", "обращения", "обращений")}.</div>')
     elif total and not opened:
         parts.append("<p>Все обращения получили ответ.</p>")
     rows = [(r.value, H.n(r.messages), H.n(r.answered), H.n(r.open), H.n(r.overdue), _hours(r.median_hours),
@@ -136,9 +136,9 @@ def render_control_section(control: Control, *, text_column: str | None = None, 
                           "Медиана до ответа", "Ответ за сутки"], rows))
     skipped = []
     if control.unreadable:
-        skipped.append(f"{H.n(control.unreadable)} строк без читаемой даты создания не проверены")
+        skipped.append(f"не проверены строки без читаемой даты создания: {H.n(control.unreadable)}")
     if control.after_as_of:
-        skipped.append(f"{H.n(control.after_as_of)} созданы позже даты отчёта и не учтены")
+        skipped.append(f"не учтены созданные позже даты отчёта: {H.n(control.after_as_of)}")
     if control.answer_before_creation:
         skipped.append(f"у {H.n(control.answer_before_creation)} дата ответа раньше даты создания "
                        "(ошибка данных; в сроки ответа не вошли)")

@@ -226,7 +226,7 @@ def render_points_section(points: pd.DataFrame, *, top: int = 30) -> str:
     parts = ['<section class="points"><h2>Проблемные точки</h2>']
     if "rows" in a:
         parts.append(f'<p class="note">Места с повторными обращениями: {H.n(len(points))}. Место названо в '
-                     f"{H.n(a.get('rows_with_place', 0))} из {H.n(a['rows'])} обращений; обращение считается один раз "
+                     f"{H.n(a.get('rows_with_place', 0))} из {H.plural(a['rows'], 'обращения', 'обращений', 'обращений')}; обращение считается один раз "
                      "для улицы, для дома на ней и для населённого пункта.</p>")
     if not len(points):
         parts.append("<p>Мест, о которых писали больше одного раза, не найдено.</p></section>")

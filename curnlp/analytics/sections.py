@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
 from ._data import clean_label, parse_times
-from ._frames import ru_number, ru_period
+from ._frames import ru_date, ru_number, ru_period
 
 __all__ = ["calendar_html", "points_html", "control_html", "calendar_freq"]
 
@@ -58,9 +58,10 @@ def calendar_html(df: pd.DataFrame, tcol: str | None, *, compact: bool = False, 
     unit = "месяц" if freq == "M" else "неделю"
     up = rising(forecast)
     if not len(up):
-        horizon = forecast["period"].min(), forecast["period"].max()
-        return [f"<h2>{title}</h2><p>На {H.e(ru_period(horizon[0], freq, True))} — "
-                f"{H.e(ru_period(horizon[1], freq, True))} роста заметно выше обычного не ожидается.</p>"]
+        k = int(forecast["period"].nunique())
+        what = H.plural(k, "месяц", "месяца", "месяцев") if freq == "M" else H.plural(k, "неделю", "недели", "недель")
+        return [f"<h2>{title}</h2><p>На ближайшие {H.e(what)} (с {H.e(ru_date(forecast['period'].min()))}) роста "
+                "заметно выше обычного не ожидается.</p>"]
     items = [f"<li><b>{H.e(r.value)}</b>: рост с {H.e(ru_period(r.period, freq, True, phrase=True))} — до "
              f"{H.e(ru_number(r.peak))} за {unit} (обычно {H.e(ru_number(r.usual, 1))})</li>"
              for r in up.head(4).itertuples()]
