@@ -216,3 +216,16 @@ def test_one_authors_batch_about_different_places_is_not_one_incident():
     assert result.params["author"] == "Автор"
     with pytest.raises(CorpusError, match="--author-column"):
         find_incidents(frame, author="Нет такого")
+
+
+def test_an_incident_names_a_street_only_when_its_messages_do():
+    text = "Нет воды третий день, когда дадут воду?"
+    town_wide = [(f"2026-11-01 1{k}:00", text + (" ул. Ленина" if k == 0 else ""), "Ленина" if k == 0 else None,
+                  f"a{k}") for k in range(5)]
+    result = find_incidents(_scored(town_wide), window="24h")
+    assert result.rows["incident"].nunique() == 1
+    assert result.table["street"].iloc[0] is None  # one of five names a street: the place is the town
+    on_street = [(f"2026-11-01 1{k}:00", text + (" ул. Ленина" if k < 3 else ""), "Ленина" if k < 3 else None,
+                  f"a{k}") for k in range(5)]
+    table = find_incidents(_scored(on_street), window="24h").table
+    assert table["street"].iloc[0] == "улица Ленина"
