@@ -166,11 +166,14 @@ def test_cli_report_and_brief_with_the_new_options(tmp_path):
 
 
 def _scored(rows: list[tuple]) -> pd.DataFrame:
-    """Scored rows (time, text, street or None, author)."""
+    """Scored rows (time, text, street or None — «Мира 22» names a house too —, author)."""
     out = []
     for k, (t, text, street, author) in enumerate(rows):
-        locs = ([{"kind": "street", "text": street, "normal": f"улица {street}", "start": 0, "end": 1}]
+        name, _, house = (street or "").partition(" ")
+        locs = ([{"kind": "street", "text": name, "normal": f"улица {name}", "start": 0, "end": 1}]
                 if street else [])
+        if house:
+            locs.append({"kind": "house", "text": house, "normal": f"дом {house}", "start": 2, "end": 3})
         out.append({"id": str(k), "created": t, "Текст": text, "topic": "Водоснабжение", "group": "3",
                     "needs_review": False, "municipality": "Курск", "locations": json.dumps(locs, ensure_ascii=False),
                     "error": None, "Автор": author})
@@ -229,3 +232,13 @@ def test_an_incident_names_a_street_only_when_its_messages_do():
                   f"a{k}") for k in range(5)]
     table = find_incidents(_scored(on_street), window="24h").table
     assert table["street"].iloc[0] == "улица Ленина"
+
+
+def test_different_houses_of_one_street_are_different_incidents():
+    text = "Не чистят снег во дворе, машины не могут выехать, ул. Мира"
+    rows = [(f"2026-11-01 1{k}:00", text + f" {h}", f"Мира {h}", f"a{k}") for k, h in enumerate([22, 22, 42, 42])]
+    rows.append(("2026-11-01 15:00", text, "Мира", "b"))  # the street alone: joins one of the houses
+    result = find_incidents(_scored(rows), window="24h")
+    ids = result.rows["incident"]
+    assert ids.iloc[0] == ids.iloc[1] and ids.iloc[2] == ids.iloc[3] and ids.iloc[0] != ids.iloc[2]
+    assert ids.iloc[4] in (ids.iloc[0], ids.iloc[2])

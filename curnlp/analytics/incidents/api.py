@@ -171,10 +171,13 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     streets = np.zeros(n, dtype=np.int32)
     street_names = np.zeros(n, dtype=np.int32)
     weak = np.zeros(n, dtype=bool)
+    house_key: dict[str, int] = {"": 0}
+    houses = np.zeros(n, dtype=np.int32)  # street and house together: two houses of one street differ
     for start in range(0, n, _vectors.CHUNK):
         stop = min(n, start + _vectors.CHUNK)
         locs = df["locations"].iloc[start:stop].to_numpy() if "locations" in df.columns else None
-        texts, streets_list, weak_list = mask_and_streets(df[xcol].iloc[start:stop].to_numpy(), locs, max_chars)
+        texts, streets_list, weak_list, houses_list = mask_and_streets(df[xcol].iloc[start:stop].to_numpy(), locs,
+                                                                       max_chars)
         store.add(texts)
         del texts, locs
         weak[start:stop] = weak_list
@@ -182,6 +185,9 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
             if s is not None:
                 streets[k] = street_key.setdefault(s.lower().replace("ё", "е"), len(street_key))
                 street_names[k] = street_name.setdefault(s, len(street_name))
+                if houses_list[k - start]:
+                    houses[k] = house_key.setdefault(f"{s}|{houses_list[k - start]}".lower().replace("ё", "е"),
+                                                     len(house_key))
     street_labels = np.array(list(street_name), dtype=object)
     muni, muni_labels = _codes(df["municipality"], strip="?")
     none = (np.zeros(n, dtype=np.int32), np.array([""], dtype=object))
@@ -219,11 +225,11 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         c, l, p = link_block(store, rows, bucket[block], roots, hours[rows], window_h, span_h, threshold,
                               strong, neighbours, unknown_threshold, prune_threshold, streets[rows], groups[rows],
                               muni[rows], street_bonus, group_penalty,
-                              authors[rows] if authors is not None else None)
+                              authors[rows] if authors is not None else None, houses[rows])
         compared, links, pruned = compared + c, links + l, pruned + p
     t_pairs = time.perf_counter()
     attached = attach(store, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
-                       attach_unplaced_threshold, attach_min_size, streets=streets, authors=authors)
+                       attach_unplaced_threshold, attach_min_size, streets=streets, authors=authors, houses=houses)
     t_link = time.perf_counter()
 
     # number incidents: largest first, then earliest
