@@ -242,3 +242,11 @@ def test_different_houses_of_one_street_are_different_incidents():
     ids = result.rows["incident"]
     assert ids.iloc[0] == ids.iloc[1] and ids.iloc[2] == ids.iloc[3] and ids.iloc[0] != ids.iloc[2]
     assert ids.iloc[4] in (ids.iloc[0], ids.iloc[2])
+
+
+def test_report_without_a_time_column_says_why_there_is_no_calendar(archive, tmp_path):
+    out = tmp_path / "undated.html"
+    write_report(archive.drop(columns=["Дата", "Ответ"]).head(500), out, region=None, municipality_column="Адрес")
+    page = out.read_text(encoding="utf-8")
+    assert "Календарь рисков не построен: в архиве нет столбца с датой" in page
+    assert "<h2>Проблемные точки" in page and "Контроль исполнения" not in page

@@ -8,6 +8,14 @@ from ._tables import add_municipality_column
 from .incidents import positive_int, window
 
 
+def _hours(text: str) -> float:
+    from ._tables import positive
+    try:
+        return positive(text, "--due-hours", integer=False)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("report", help="HTML digest of a scored archive (spikes, incidents, map, trends, "
                                              "groups, municipalities) or a one-page municipality brief",
@@ -29,7 +37,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                    "(default: the time column)")
     p.add_argument("--answered-column", help="column with the time a message was answered (blank: open); adds the "
                    "control of answers (answered / open / overdue per responsible)")
-    p.add_argument("--due-hours", type=float, default=24, help="an open message is overdue after this many hours "
+    p.add_argument("--due-hours", type=_hours, default=24, help="an open message is overdue after this many hours "
                    "(default 24)")
     p.add_argument("--author-column", help="column of the message's author: one author's messages about different "
                    "places are not one incident")
