@@ -5,8 +5,14 @@ Top of the page, when the archive has a time column: the **spikes** of the lates
 the largest **incidents** (:mod:`curnlp.analytics.incidents`) and a **map** of municipalities
 (where coordinates are known). Then the **trend** over time (by day, and by week or month), and
 the counts: topic groups (names from the region pack or the ``group_name`` column next to the
-codes), topics, municipalities (inner okrugs of a city under the city), group × municipality,
-the top problems of each municipality, agencies, the review share and failed rows.
+codes), topics, municipalities (inner okrugs of a city under the city), group × municipality
+(split into tables of a few groups: a wide table is cut off on A4), the top problems of each
+municipality, agencies, the review share and failed rows. The **calendar of risks**, the
+**problem points** and (with an answer-time column) the **control of answers** follow the
+incidents (:mod:`curnlp.analytics.sections`); a section the archive cannot give says why.
+
+A model trained without a region pack gives no municipality: ``municipality_column`` names the
+archive's own column that stands in. Dates carry the year when the archive spans years.
 
 Charts are static PNGs (matplotlib Agg) embedded as base64: no network, no JavaScript. Every
 value from the data is HTML-escaped. ``--municipality NAME`` writes the one-page brief of
