@@ -78,7 +78,7 @@ def test_html_section_lists_open_and_overdue(answers):
     html = render_control_section(got, text_column="Текст")
     assert "Контроль исполнения" in html and "просрочено" in html and "Без ответа:" in html
     assert "Яма у дома 5" in html and "2026" in html
-    assert "2 строк без читаемой даты" in html
+    assert "без читаемой даты создания: 2" in html  # «2 строк» was not Russian
 
 
 def test_cli_control_writes_open_list_and_checks_due_hours(answers, tmp_path, capsys):

@@ -20,7 +20,8 @@ from ..io.dates import datetimes, parse_window
 
 __all__ = ["ROUTING_COLUMNS", "DATE_HINTS", "TEXT_HINTS", "read_scored", "check_scored", "time_column",
            "text_column", "parse_times", "parse_window", "clean_label", "group_names", "municipality_parents",
-           "place_mentions", "NO_LABEL", "NO_PLACE", "group_label", "place_label"]
+           "place_mentions", "NO_LABEL", "NO_PLACE", "group_label", "place_label", "with_municipality_column",
+           "fold_name"]
 
 #: Columns ``curnlp score`` adds to every input row (present or future).
 ROUTING_COLUMNS = ("topic", "topic_confidence", "group", "group_name", "agency", "agency_confidence",
@@ -192,3 +193,40 @@ def group_label(code: Any, names: dict[str, str]) -> str:
 def place_label(m: str, parents: dict[str, str]) -> str:
     """«Курск › Сеймский округ» for an inner okrug, the name otherwise."""
     return f"{parents[m]} › {m}" if m in parents else m
+
+
+def fold_name(text: Any) -> str:
+    """A municipality name as compared: case folded, ё → е, spaces collapsed."""
+    return " ".join(str(text).casefold().replace("ё", "е").split())
+
+
+def with_municipality_column(df: pd.DataFrame, name: str | None, source: str = "input") -> pd.DataFrame:
+    """``df`` whose ``municipality`` is filled from column ``name`` where the model gave none.
+
+    A model trained without a region pack gives no municipality, and every per-place analysis
+    (spikes, briefs, incidents) then has nothing to work on; the archive's own address,
+    municipality or agency column can stand in. Values are stripped and spaces collapsed; the
+    spellings that differ only in case or ё become the most frequent one («АДМИНИСТРАЦИЯ
+    КУРСКА» and «Администрация Курска» are one place). A model's municipality is kept. ``None``
+    returns ``df`` unchanged; a copy is returned otherwise (the caller's frame is not changed).
+    """
+    if not name:
+        return df
+    if name not in df.columns:
+        raise CorpusError(f"{source}: municipality column {name!r} (--municipality-column) not found; "
+                          f"its columns are {list(df.columns)}")
+    values = df[name].astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
+    values = values.mask(values == "")
+    folded = values.map(fold_name, na_action="ignore")
+    spelling = (pd.DataFrame({"k": folded, "v": values}).dropna().groupby(["k", "v"]).size()
+                .sort_values(ascending=False, kind="stable").reset_index().drop_duplicates("k")
+                .set_index("k")["v"])
+    cleaned = folded.map(spelling)
+    out = df.copy(deep=False)
+    if "municipality" in out.columns:
+        own = clean_label(out["municipality"]).str.rstrip("?")
+        own = own.mask(own == "")
+        out["municipality"] = own.fillna(cleaned).astype(object).where(lambda s: s.notna(), None)
+    else:
+        out["municipality"] = cleaned.astype(object).where(cleaned.notna(), None)
+    return out

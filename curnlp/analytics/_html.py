@@ -15,7 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["e", "n", "pct", "plain", "short", "table", "img", "png", "barh", "daily", "CSS", "page", "write_page"]
+__all__ = ["e", "n", "pct", "plural", "plain", "short", "table", "img", "png", "barh", "daily", "CSS", "page",
+           "write_page", "daily_figure", "spans_years", "day", "moment", "date_format"]
 
 #: Screen and print styles; ``@page`` sets A4 for the printable brief.
 CSS = """
@@ -29,6 +30,9 @@ tr.child td:first-child{padding-left:1.8em;color:#444}
 .kpi b{display:block;font-size:1.5em}.note{color:#666;font-size:.85em}img{max-width:100%}
 .wide{overflow-x:auto}.alert{background:#fdecea;border-left:4px solid #c0392b;padding:.5em 1em;margin:.6em 0}
 .msg{font-style:italic;color:#333}
+@media print{body{max-width:none;margin:0;padding:0}.wide{overflow:visible}
+table{table-layout:auto;width:100%;font-size:7.5pt;break-inside:auto}th,td{padding:.1em .25em;overflow-wrap:break-word;hyphens:auto}
+thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}img{max-width:100%;break-inside:avoid}}
 """
 
 #: Extra styles of the one-page A4 brief (screen: a sheet; print: exact A4 margins).
@@ -50,9 +54,50 @@ def e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def n(value: int | float) -> str:
-    """An integer with thin-space thousands (Russian style)."""
-    return f"{int(value):,}".replace(",", "\u202f")
+def n(value: int | float, digits: int = 0) -> str:
+    """A number in Russian style: narrow no-break space between thousands, decimal comma
+    (``12 345``, ``3,5``); ``digits`` decimals (0: a whole number)."""
+    if not digits:
+        return f"{int(round(value)):,}".replace(",", "\u202f")
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def plural(count: int, one: str, few: str, many: str, number: bool = True) -> str:
+    """``count`` with the Russian noun form it takes: ``plural(1, "всплеск", "всплеска", "всплесков")``
+    → «1 всплеск», 2 → «2 всплеска», 5, 11, 12 → «… всплесков», 21 → «21 всплеск»
+    (``number=False``: the word alone)."""
+    k = abs(int(count))
+    word = one if k % 10 == 1 and k % 100 != 11 else few if 2 <= k % 10 <= 4 and not 12 <= k % 100 <= 14 else many
+    return f"{n(count)} {word}" if number else word
+
+
+def spans_years(first: Any, last: Any) -> bool:
+    """True when dates from ``first`` to ``last`` must carry the year: they lie in different
+    years or are more than 300 days apart (a day and month alone would be ambiguous)."""
+    import pandas as pd
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return False
+    a, b = pd.Timestamp(first), pd.Timestamp(last)
+    return a.year != b.year or abs((b - a).days) > 300
+
+
+def day(t: Any, with_year: bool) -> str:
+    """``17.10`` or ``17.10.2018``."""
+    return format(t, "%d.%m.%Y" if with_year else "%d.%m")
+
+
+def moment(t: Any, with_year: bool) -> str:
+    """``17.10 18:25`` or ``17.10.2018 18:25``."""
+    return format(t, "%d.%m.%Y %H:%M" if with_year else "%d.%m %H:%M")
+
+
+def date_format(first: Any, last: Any) -> str:
+    """The tick format of a time axis from ``first`` to ``last``: day and month for a short span,
+    with the year when the span crosses a year, month and year beyond two years."""
+    import pandas as pd
+    if not spans_years(first, last):
+        return "%d.%m"
+    return "%m.%Y" if (pd.Timestamp(last) - pd.Timestamp(first)).days > 730 else "%d.%m.%Y"
 
 
 def pct(part: float, whole: float) -> str:
@@ -116,12 +161,24 @@ def barh(items: Sequence[tuple[str, int]], title: str, width: float = 9, color: 
 
 
 def daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None, size=(9, 3.2),
-          highlight_from: _dt.date | None = None) -> str:
+          highlight_from: Any = None, highlight_to: Any = None, until: Any = None) -> str:
     """Messages per day as bars (and ``series`` as lines), the latest window shaded from
-    ``highlight_from`` (base64 PNG)."""
+    ``highlight_from`` to ``highlight_to`` (default: the last day), the axis running to ``until``
+    (default: the last day with messages; a municipality's chart runs to the archive's end so
+    that the window is where it is). Ticks carry the year when the days span years (base64 PNG)."""
+    return png(daily_figure(by_day, title, series, size, highlight_from, highlight_to, until))
+
+
+def daily_figure(by_day: Counter, title: str, series: dict[str, Counter] | None = None, size=(9, 3.2),
+                 highlight_from: Any = None, highlight_to: Any = None, until: Any = None) -> Any:
+    """The matplotlib figure of :func:`daily`."""
     import pandas as pd
     from matplotlib.figure import Figure
     first, last = min(by_day), max(by_day)
+    if until is not None:
+        last = max(last, pd.Timestamp(until).date())
+    if highlight_to is not None:
+        last = max(last, (pd.Timestamp(highlight_to) - pd.Timedelta(microseconds=1)).date())
     days = pd.date_range(first, last, freq="D").date
     fig = Figure(figsize=size)
     ax = fig.subplots()
@@ -129,15 +186,18 @@ def daily(by_day: Counter, title: str, series: dict[str, Counter] | None = None,
     for name, counter in (series or {}).items():
         ax.plot(days, [counter.get(x, 0) for x in days], lw=1.2, label=short(name, 34))
     if highlight_from is not None:
-        ax.axvspan(pd.Timestamp(highlight_from), pd.Timestamp(last) + pd.Timedelta(days=1), color="#c0392b",
-                   alpha=0.12, label="последнее окно")
-    from matplotlib.dates import DateFormatter
-    ax.xaxis.set_major_formatter(DateFormatter("%d.%m"))
+        end = pd.Timestamp(highlight_to) if highlight_to is not None else pd.Timestamp(last) + pd.Timedelta(days=1)
+        start = pd.Timestamp(highlight_from)
+        if end > start:  # a band never runs backwards (it would shade the days before the window)
+            ax.axvspan(start, end, color="#c0392b", alpha=0.12, label="последнее окно")
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=12))
+    ax.xaxis.set_major_formatter(DateFormatter(date_format(first, last)))
     ax.set_title(title, fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.autofmt_xdate()
-    return png(fig)
+    return fig
 
 
 def page(title: str, body: Sequence[str], extra_css: str = "") -> str:

@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import CorpusError
 from . import _html as H
 from ._data import (NO_LABEL, clean_label, group_label, group_names, is_true, load_region_or_none,
-                    municipality_parents, parse_times, place_label, place_mentions, read_scored, text_column)
+                    municipality_parents, parse_times, place_label, place_mentions, read_scored, text_column,
+                    with_municipality_column)
 
 __all__ = ["select_municipality", "render_brief", "write_brief"]
 
@@ -77,6 +78,10 @@ def select_municipality(df: pd.DataFrame, name: str, parents: dict[str, str] | N
             if mask.any():
                 return mask, name.strip()
     present = muni.value_counts().head(25).index.tolist()
+    if not present:
+        raise CorpusError(f"no messages about {name!r}: no row of the archive has a municipality (the model "
+                          "gives none); name a column of the archive that holds it (municipality, address or "
+                          "agency) with --municipality-column")
     raise CorpusError(f"no messages about {name!r} in the archive; municipalities present: {present}")
 
 
@@ -96,11 +101,18 @@ def _change(last: int, prev: int) -> str:
 
 def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str, *, digest: Any = None,
                  window: str = "48h", region: Any = "kursk", time_column_name: str | None = None,
-                 text_column_name: str | None = None) -> str:
-    """The brief on ``municipality`` as one self-contained HTML page (A4 when printed)."""
+                 text_column_name: str | None = None, municipality_column: str | None = None,
+                 created_column: str | None = None, answered_column: str | None = None,
+                 author_column: str | None = None, due_hours: float = 24) -> str:
+    """The brief on ``municipality`` as one self-contained HTML page (A4 when printed).
+
+    ``municipality_column``: a column whose cleaned value is the municipality of rows the model
+    gave none; ``answered_column`` (and ``created_column``, default the time column): what is
+    still open; ``author_column``: see :func:`find_incidents`."""
     from .incidents import find_incidents
+    from .sections import calendar_html, control_html, points_html
     from .spikes import find_spikes
-    df = read_scored(data)
+    df = with_municipality_column(read_scored(data), municipality_column)
     region = load_region_or_none(region)
     parents = municipality_parents(region)
     names = group_names(df, region)
@@ -120,10 +132,13 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
     times = parse_times(sub[tcol]) if tcol else pd.Series(pd.NaT, index=sub.index)
     dated = times.dropna()
     period = (f"{dated.min():%d.%m.%Y} — {dated.max():%d.%m.%Y}" if len(dated) else "даты не указаны")
+    all_times = parse_times(df[tcol]) if tcol else pd.Series(dtype="datetime64[ns]")
+    with_year = H.spans_years(all_times.min(), all_times.max()) if len(all_times.dropna()) else False
     parts.append(f'<p class="note">Обращения граждан о муниципальном образовании «{H.e(shown)}» за период '
                  f"{H.e(period)}. Сформировано {_dt.datetime.now():%d.%m.%Y %H:%M}.</p>")
-    end = parse_times(df[tcol]).max() if tcol else None
-    kpi = [f"<div><b>{H.n(len(sub))}</b>обращений за период</div>"]
+    end = all_times.max() if tcol else None
+    kpi = [f"<div><b>{H.n(len(sub))}</b>{H.plural(len(sub), 'обращение', 'обращения', 'обращений', False)} "
+           "за период</div>"]
     if end is not None and not pd.isna(end):
         last, prev = _trend(times, end)
         kpi.append(f"<div><b>{H.n(last)}</b>за последние 7 дней ({H.e(_change(last, prev))} к предыдущим 7: "
@@ -132,13 +147,15 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
     inc_table = None
     if tcol and len(dated) >= 2:
         # on the whole archive (the same incidents as in the report), then this municipality's
-        inc = find_incidents(df, time_column_name=tcol, text_column_name=xcol, window=window)
+        inc = find_incidents(df, time_column_name=tcol, text_column_name=xcol, window=window, author=author_column)
         places = set(clean_label(sub["municipality"]).str.rstrip("?").dropna())
         ids = set(inc.rows.loc[ok, "incident"].to_numpy()[mask].tolist()) if len(sub) else set()
         inc_table = inc.table[inc.table["incident"].isin(ids) | inc.table["municipality"].isin(places)]
         inc_table = inc_table.reset_index(drop=True)
         if len(inc_table):
-            kpi.append(f"<div><b>{H.n(int(inc_table['size'].iloc[0]))}</b>обращений в крупнейшем инциденте</div>")
+            biggest = int(inc_table['size'].iloc[0])
+            kpi.append(f"<div><b>{H.n(biggest)}</b>{H.plural(biggest, 'обращение', 'обращения', 'обращений', False)} "
+                       "в крупнейшем инциденте</div>")
     parts.append('<div class="kpi">' + "".join(kpi) + "</div>")
     # spikes of this municipality (computed on the whole archive: the same rule as the report)
     if tcol:
@@ -149,23 +166,33 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
             items = []
             for s in mine[:3]:
                 what = "все обращения" if s.level == "all" else (s.name or s.label)
-                items.append(f"{H.e(place_label(s.municipality, parents))}: {H.e(what)} — {H.n(s.count)} за "
-                             f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(format(s.expected, '.1f'))})")
+                items.append(f"{H.e(place_label(s.municipality, parents))}: {H.e(what)} — "
+                             f"{H.e(H.plural(s.count, 'обращение', 'обращения', 'обращений'))} за "
+                             f"{H.e(spikes.params['window_text'])} (ожидалось {H.e(H.n(s.expected, 1 if s.expected >= 1 else 2))}; "
+                             f"{H.e(s.chance)})")
             parts.append('<div class="alert"><b>Всплеск обращений:</b> ' + "; ".join(items) + "</div>")
+        else:
+            parts.append(f'<p class="note">{H.e(_spikes_note(spikes, members))}</p>')
         if len(dated):
             by_day = Counter(dated.dt.date.value_counts().to_dict())
             parts.append(H.img(H.daily(by_day, "Обращения по дням", size=(7.4, 1.9),
-                                      highlight_from=(spikes.window_start.date() if spikes.window_start is not None
-                                                      else None)), "Обращения по дням"))
-    top_topics = topics.value_counts().head(6)
-    top_groups = groups.value_counts().head(6)
-    parts.append('<div class="cols"><div><h2>Главные проблемы</h2>'
-                 + H.table(["Тема", "Обращений", "Доля"],
-                           [(H.short(t, 70), H.n(c), H.pct(c, len(sub))) for t, c in top_topics.items()])
-                 + "</div><div><h2>Группы тем</h2>"
-                 + H.table(["Группа", "Обращений", "Доля"],
-                           [(H.short(g, 50), H.n(c), H.pct(c, len(sub))) for g, c in top_groups.items()])
-                 + "</div></div>")
+                                      highlight_from=spikes.window_start, highlight_to=spikes.window_end,
+                                      until=spikes.window_end), "Обращения по дням"))
+    # rows without a topic or group are not shown as an invented «—» row
+    top_topics = topics[topics != NO_LABEL].value_counts().head(6)
+    top_groups = groups[groups != NO_LABEL].value_counts().head(6)
+    blocks = []
+    if len(top_topics):
+        blocks.append("<h2>Главные проблемы</h2>" + H.table(
+            ["Тема", "Обращений", "Доля"], [(H.short(t, 70), H.n(c), H.pct(c, len(sub))) for t, c in top_topics.items()]))
+    if len(top_groups):
+        blocks.append(("<h2>Группы тем</h2>" if len(top_topics) else "<h2>Главные проблемы: группы тем</h2>")
+                      + H.table(["Группа", "Обращений", "Доля"],
+                                [(H.short(g, 50), H.n(c), H.pct(c, len(sub))) for g, c in top_groups.items()]))
+    if blocks:
+        parts.append('<div class="cols">' + "".join(f"<div>{b}</div>" for b in blocks) + "</div>")
+    else:
+        parts.append('<p class="note">Модель не определяет ни тем, ни групп тем.</p>')
     if parents and shown in set(parents.values()):
         okr = clean_label(sub["municipality"]).str.rstrip("?").value_counts()
         parts.append('<p class="note">По округам: ' + "; ".join(
@@ -175,13 +202,21 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
         rows = []
         for r in inc_table.head(5).itertuples(index=False):
             where = r.street if isinstance(r.street, str) and r.street else ""
-            rows.append((H.n(r.size), f"{pd.Timestamp(r.first):%d.%m} — {pd.Timestamp(r.last):%d.%m}",
-                         H.short(r.topic if isinstance(r.topic, str) else "", 45), where,
+            rows.append((H.n(r.size), f"{H.day(pd.Timestamp(r.first), with_year)} — {H.day(pd.Timestamp(r.last), with_year)}",
+                         H.short(r.topic if isinstance(r.topic, str) else group_label(r.group, names)
+                                 if isinstance(r.group, str) else "", 45), where,
                          H.short(r.representative, 110)))
         parts.append(H.table(["Обращений", "Даты", "Тема", "Улица", "Типичное сообщение"], rows,
                              numeric_from=0, numeric_to=1))
     else:
         parts.append("<p>Инцидентов из двух и более обращений нет.</p>")
+    # the calendar, the points and what is still open, restricted to this municipality
+    extra = calendar_html(sub, tcol, compact=True) + points_html(sub, tcol, top=5, compact=True)
+    if answered_column:
+        extra += control_html(sub, created_column or tcol, answered_column, due_hours=due_hours, text=xcol,
+                              compact=True, top_open=3)
+    parts.append('<div class="cols">' + "".join(f"<div>{x}</div>" for x in extra[:2]) + "</div>")
+    parts += extra[2:]
     parts.append("<h2>Примеры обращений</h2>")
     examples: list[str] = []
     if inc_table is not None:
@@ -197,6 +232,16 @@ def render_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str,
                  "Инцидент — обращения об одной проблеме в одном месте за короткое время. Всплеск — рост "
                  "за последнее окно сверх собственной истории (правило — в полной сводке).</p>")
     return H.page(title, parts, extra_css=H.BRIEF_CSS)
+
+
+def _spikes_note(spikes: Any, members: set[str]) -> str:
+    """What the spike check said about this municipality when it flagged nothing here: «no spike
+    among N cells checked» only when it could check; otherwise why not (never a false all-clear)."""
+    found = len(spikes.spikes)
+    if not spikes.rows_checked or not spikes.cells_tested or not found:
+        return spikes.summary
+    return (f"Здесь всплесков нет (проверено ячеек по архиву: {H.n(spikes.cells_tested)}; в других местах — "
+            f"{H.plural(found, 'всплеск', 'всплеска', 'всплесков')}).")
 
 
 def write_brief(data: pd.DataFrame | str | os.PathLike[str], municipality: str, output: str | os.PathLike[str],

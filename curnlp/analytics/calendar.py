@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
+from ._data import with_municipality_column
 from ._frames import FREQS, as_timestamp, column, group_column, labels_of, period_start, read_table, ru_number, \
     ru_period, times_of
 
@@ -139,10 +140,12 @@ def _forecast_one(y: np.ndarray, periods: pd.DatetimeIndex, future: pd.DatetimeI
     return mean, low, high, "средний уровень"
 
 
-def _prepare(data: Any, time: str | None, by: str | None, freq: str) -> tuple[pd.DataFrame, str]:
+def _prepare(data: Any, time: str | None, by: str | None, freq: str,
+             municipality_column: str | None = None) -> tuple[pd.DataFrame, str]:
     if freq not in FREQS:
         raise InvalidInput(f"--freq must be W (weeks) or M (months), not {freq!r}")
     df, source = read_table(data)
+    df = with_municipality_column(df, municipality_column, source)
     tcol = column(df, time, "time", "--time-column", source)
     if by is None:
         by = group_column(df)
@@ -178,12 +181,14 @@ def _future(start: pd.Timestamp, freq: str, periods: int) -> pd.DatetimeIndex:
 
 
 def forecast_calendar(data: pd.DataFrame | str | os.PathLike[str], *, time: str | None, by: str | None = None,
-                      freq: str = "M", as_of: Any = None, periods: int = 3) -> pd.DataFrame:
+                      freq: str = "M", as_of: Any = None, periods: int = 3,
+                      municipality_column: str | None = None) -> pd.DataFrame:
     """Expected messages per value of ``by`` for the next ``periods`` weeks (``W``) or months (``M``).
 
     Only rows dated before ``as_of`` are read (default: the day after the last message, so the
     last incomplete period is not taken as a drop). The first forecast period is the one starting
-    at ``as_of`` (or the next one when ``as_of`` falls inside a period).
+    at ``as_of`` (or the next one when ``as_of`` falls inside a period). ``municipality_column``
+    fills ``municipality`` where the model gave none (for ``by="municipality"``).
 
     Returns a DataFrame with ``period`` (first day of the week or month), ``value``, ``expected``,
     ``low``, ``high`` (interval of :data:`COVERAGE`), ``usual`` (the value's mean per period over
@@ -198,7 +203,7 @@ def forecast_calendar(data: pd.DataFrame | str | os.PathLike[str], *, time: str 
     """
     if int(periods) < 1:
         raise InvalidInput(f"--periods must be positive, not {periods!r}")
-    frame, source = _prepare(data, time, by, freq)
+    frame, source = _prepare(data, time, by, freq, municipality_column)
     cut = as_timestamp(as_of) if as_of is not None else frame["t"].max().normalize() + pd.Timedelta(days=1)
     first = _next_start(cut, freq)
     hist_end = period_start(cut, freq) if first != cut else cut  # complete periods only
@@ -311,7 +316,8 @@ def render_calendar_section(forecast: pd.DataFrame, *, top: int = 15) -> str:
     up = rising(forecast)
     if len(up):
         items = [f"<li><b>{H.e(r.value)}</b>: ожидается рост с {H.e(ru_period(r.period, freq, with_year, phrase=True))}"
-                 f" — до {H.e(ru_number(r.peak))} обращений за {'месяц' if freq == 'M' else 'неделю'} "
+                 f" — до {H.e(H.plural(round(r.peak), 'обращения', 'обращений', 'обращений'))} за "
+                 f"{'месяц' if freq == 'M' else 'неделю'} "
                  f"(обычно {H.e(ru_number(r.usual, 1))})</li>" for r in up.head(top).itertuples()]
         parts.append('<div class="alert"><b>Ожидается рост:</b><ul>' + "".join(items) + "</ul></div>")
     else:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
-from ._data import parse_times
+from ._data import parse_times, with_municipality_column
 from ._frames import as_timestamp, column, read_table, ru_date, ru_number
 
 __all__ = ["Control", "control_table", "render_control_section", "control_page", "NO_VALUE"]
@@ -53,9 +53,11 @@ class Control:
 
 
 def control_table(data: pd.DataFrame | str | os.PathLike[str], *, created: str, answered: str,
-                  by: str | None = None, due_hours: float = 24, as_of: Any = None) -> Control:
+                  by: str | None = None, due_hours: float = 24, as_of: Any = None,
+                  municipality_column: str | None = None) -> Control:
     """Answered / open / overdue messages and answer times per value of ``by`` (see the module
-    docstring). Without ``by`` one row ``все`` covers the archive.
+    docstring). Without ``by`` one row ``все`` covers the archive. ``municipality_column`` fills
+    ``municipality`` where the model gave none (for ``by="municipality"``).
 
     Raises
     ------
@@ -67,6 +69,7 @@ def control_table(data: pd.DataFrame | str | os.PathLike[str], *, created: str, 
     if not due_hours or float(due_hours) <= 0:
         raise InvalidInput(f"--due-hours must be positive, not {due_hours!r}")
     df, source = read_table(data)
+    df = with_municipality_column(df, municipality_column, source)
     ccol = column(df, created, "creation time", "--created-column", source)
     acol = column(df, answered, "answer time", "--answered-column", source)
     bcol = column(df, by, "--by", "--by", source) if by else None
@@ -124,7 +127,7 @@ def render_control_section(control: Control, *, text_column: str | None = None, 
              f"<div><b>{H.n(total)}</b>обращений</div><div><b>{H.n(answered)}</b>с ответом</div>"
              f"<div><b>{H.n(opened)}</b>без ответа</div><div><b>{H.n(overdue)}</b>просрочено</div></div>"]
     if overdue:
-        parts.append(f'<div class="alert">Без ответа дольше {due}: {H.n(overdue)} обращений.</div>')
+        parts.append(f'<div class="alert">Без ответа дольше {due}: {H.plural(overdue, "обращение", "обращения", "обращений")}.</div>')
     elif total and not opened:
         parts.append("<p>Все обращения получили ответ.</p>")
     rows = [(r.value, H.n(r.messages), H.n(r.answered), H.n(r.open), H.n(r.overdue), _hours(r.median_hours),
@@ -133,9 +136,9 @@ def render_control_section(control: Control, *, text_column: str | None = None, 
                           "Медиана до ответа", "Ответ за сутки"], rows))
     skipped = []
     if control.unreadable:
-        skipped.append(f"{H.n(control.unreadable)} строк без читаемой даты создания не проверены")
+        skipped.append(f"не проверены строки без читаемой даты создания: {H.n(control.unreadable)}")
     if control.after_as_of:
-        skipped.append(f"{H.n(control.after_as_of)} созданы позже даты отчёта и не учтены")
+        skipped.append(f"не учтены созданные позже даты отчёта: {H.n(control.after_as_of)}")
     if control.answer_before_creation:
         skipped.append(f"у {H.n(control.answer_before_creation)} дата ответа раньше даты создания "
                        "(ошибка данных; в сроки ответа не вошли)")

@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
-from ._data import TEXT_HINTS, clean_label, load_region_or_none, parse_times, text_column, time_column
+from ._data import (TEXT_HINTS, clean_label, load_region_or_none, parse_times, text_column, time_column,
+                    with_municipality_column)
 from ._frames import column, read_table, ru_date, ru_number
 
 __all__ = ["find_points", "street_key", "render_points_section", "points_page", "COLUMNS"]
@@ -116,7 +117,7 @@ def _topic_column(df: pd.DataFrame, name: str | None) -> str | None:
 
 def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None, time: str | None = None,
                 days: int | None = None, region: Any = None, topic: str | None = None, min_messages: int = 2,
-                top: int | None = None) -> pd.DataFrame:
+                top: int | None = None, municipality_column: str | None = None) -> pd.DataFrame:
     """Places with repeated complaints, most messages first.
 
     Parameters
@@ -128,6 +129,8 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
     topic : the column whose most frequent value is ``top_topic`` (default: the scored group,
         else a column named like «Тематика»).
     min_messages : places with fewer messages are left out.
+    municipality_column : a column (municipality, address or agency) whose cleaned value is the
+        municipality of the rows the model (or the place stage) gave none.
 
     Returns a DataFrame with :data:`COLUMNS` (``first``/``last`` empty without a time column);
     ``attrs`` hold ``rows``, ``rows_with_place`` and ``time_column``.
@@ -135,7 +138,7 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
     if days is not None and int(days) < 1:
         raise InvalidInput(f"--days must be positive, not {days!r}")
     df, source = read_table(data)
-    df = df.reset_index(drop=True)
+    df = with_municipality_column(df, municipality_column, source).reset_index(drop=True)
     tcol = column(df, time, "time", "--time-column", source) if time else time_column(df)
     times = parse_times(df[tcol]) if tcol else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     keep = pd.Series(True, index=df.index)
@@ -223,7 +226,7 @@ def render_points_section(points: pd.DataFrame, *, top: int = 30) -> str:
     parts = ['<section class="points"><h2>Проблемные точки</h2>']
     if "rows" in a:
         parts.append(f'<p class="note">Места с повторными обращениями: {H.n(len(points))}. Место названо в '
-                     f"{H.n(a.get('rows_with_place', 0))} из {H.n(a['rows'])} обращений; обращение считается один раз "
+                     f"{H.n(a.get('rows_with_place', 0))} из {H.plural(a['rows'], 'обращения', 'обращений', 'обращений')}; обращение считается один раз "
                      "для улицы, для дома на ней и для населённого пункта.</p>")
     if not len(points):
         parts.append("<p>Мест, о которых писали больше одного раза, не найдено.</p></section>")

@@ -29,15 +29,15 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed
+from ._data import clean_label, parse_times, parse_window, place_mentions, read_timed, with_municipality_column
 
 __all__ = ["Spike", "Spikes", "find_spikes", "RULE", "SEASONAL_RULE", "chance_text"]
 
 #: The rule in Russian, as printed under the spikes table.
 RULE = ("Всплеск — ячейка «муниципальное образование × группа / тема / все обращения», в которой за последнее "
         "окно ({window}) обращений не меньше {min_count}, не меньше чем в {min_ratio:g} раза больше ожидаемого, "
-        "и вероятность получить столько или больше случайно меньше {alpha:g}/m (поправка Бонферрони, m = {m} "
-        "проверенных ячеек). Ожидаемое число λ = (число в истории + 0,5) / число окон истории ({h} окон той же "
+        "и вероятность получить столько или больше случайно меньше {alpha}/m (поправка Бонферрони; m — число "
+        "проверенных ячеек, здесь {m}). Ожидаемое число λ = (число в истории + 0,5) / число окон истории ({h} окон той же "
         "длины до последнего); вероятность — хвост распределения Пуассона, а для ячеек с избыточной "
         "изменчивостью (дисперсия > среднего) — отрицательного биномиального с той же дисперсией.")
 #: Added to :data:`RULE` when the expected counts are seasonal.
@@ -109,7 +109,7 @@ class Spikes:
         """The rule in Russian with this run's figures."""
         p = self.params
         text = RULE.format(window=p["window_text"], min_count=p["min_count"], min_ratio=p["min_ratio"],
-                           alpha=p["alpha"], m=self.cells_tested, h=self.history_windows)
+                           alpha=format(p["alpha"], "g").replace(".", ","), m=self.cells_tested, h=self.history_windows)
         if self.seasonal_years:
             text += SEASONAL_RULE.format(years=_years_text(self.seasonal_years), band=p.get("season_band_text", ""))
         return text
@@ -172,7 +172,7 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
                 window: str | pd.Timedelta | float = "48h", alpha: float = 0.01, min_count: int = 5,
                 min_ratio: float = 3.0, levels: Sequence[str] = ("all", "group", "topic"),
                 group_names: dict[str, str] | None = None, end: Any = None, seasonal: bool = True,
-                season_band: str | pd.Timedelta = "14d") -> Spikes:
+                season_band: str | pd.Timedelta = "14d", municipality_column: str | None = None) -> Spikes:
     """Flag municipality × topic cells whose latest-window count is far above their history.
 
     Parameters
@@ -187,6 +187,9 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
         End of the latest window (default: the last message's time).
     seasonal, season_band : expect from the same weeks (± ``season_band``) of earlier years when
         the history covers them (see the module docstring); ``seasonal=False`` always uses the flat rule.
+    municipality_column : optional
+        A column of the archive (municipality, address or agency) whose cleaned value is the
+        municipality of rows the model gave none (a model trained without a region pack).
 
     Raises
     ------
@@ -194,6 +197,7 @@ def find_spikes(data: pd.DataFrame | str | os.PathLike[str], *, time_column_name
         Not a scored archive or no time column.
     """
     df, source, tcol = read_timed(data, time_column_name)
+    df = with_municipality_column(df, municipality_column, source)
     td = parse_window(window)
     times = parse_times(df[tcol])
     ok = times.notna()

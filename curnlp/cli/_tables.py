@@ -9,6 +9,12 @@ from typing import Any, Callable
 OUTPUT_SUFFIXES = (".csv", ".html", ".htm")
 
 
+def add_municipality_column(p) -> None:
+    """``--municipality-column``: the archive's own column stands in for the model's municipality."""
+    p.add_argument("--municipality-column", help="column of the archive (municipality, address or agency) whose value "
+                   "is the municipality of rows the model gave none (a model trained without a region pack)")
+
+
 def usage_error(command: str, message: str) -> int:
     """Print ``curnlp COMMAND: error: MESSAGE`` on one line; exit code 2."""
     print(f"curnlp {command}: error: {message}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._tables import check_output, positive, usage_error, write_table
+from ._tables import add_municipality_column, check_output, positive, usage_error, write_table
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--periods", default="3", help="how many weeks/months ahead (default 3)")
     p.add_argument("--backtest", action="store_true", help="print the model's error on the archive itself (monthly "
                    "origins, three months ahead) against naive forecasts, and the interval coverage")
+    add_municipality_column(p)
     p.add_argument("-o", "--output", help="OUT.csv or OUT.html (default: CSV on stdout; with --backtest: none)")
     p.set_defaults(func=run)
     return p
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             if args.output is None:
                 return 0
         forecast = forecast_calendar(args.data, time=args.time_column, by=args.by, freq=args.freq,
-                                     as_of=args.as_of, periods=periods)
+                                     as_of=args.as_of, periods=periods,
+                                     municipality_column=args.municipality_column)
     except InvalidInput as exc:
         return usage_error("calendar", str(exc))
     write_table(forecast.drop(columns=["method"]), args.output, lambda: calendar_page(forecast))

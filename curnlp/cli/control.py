@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._tables import check_output, positive, usage_error, write_table
+from ._tables import add_municipality_column, check_output, positive, usage_error, write_table
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--due-hours", default="24", help="an open message is overdue after this many hours (default 24)")
     p.add_argument("--as-of", help="the moment of the check (default: the latest time in the archive)")
     p.add_argument("--text-column", help="message text shown in the HTML list of open messages")
+    add_municipality_column(p)
     p.add_argument("-o", "--output", help="OUT.csv (+ OUT.open.csv) or OUT.html (default: CSV on stdout)")
     p.set_defaults(func=run)
     return p
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from ..analytics.control import control_page, control_table
     try:
         result = control_table(args.data, created=args.created_column, answered=args.answered_column, by=args.by,
-                               due_hours=due, as_of=args.as_of)
+                               due_hours=due, as_of=args.as_of, municipality_column=args.municipality_column)
     except InvalidInput as exc:
         return usage_error("control", str(exc))
     write_table(result.table, args.output, lambda: control_page(result, text_column=args.text_column))

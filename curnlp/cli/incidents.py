@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from ._common import positive_int
+from ._tables import add_municipality_column
 
 
 def window(text: str) -> str:
@@ -46,6 +47,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--max-span", type=window, help="longest incident, same units (default: 2 x window)")
     p.add_argument("--threshold", type=_share, help="minimum link score, 0-1 (default 0.15; higher: smaller, "
                                                     "purer incidents)")
+    add_municipality_column(p)
+    p.add_argument("--author-column", help="column of the message's author: one author's messages link only when "
+                   "they name the same street (or are near-duplicates)")
     p.add_argument("--min-size", type=positive_int, default=2, help="smallest incident in the table (default 2)")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p.set_defaults(func=run)
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     extra = {"threshold": args.threshold} if args.threshold is not None else {}
     result = write_incidents(args.scored, args.output, table, text_column_name=args.text_column,
                              time_column_name=args.time_column, window=args.window, max_span=args.max_span,
-                             min_size=args.min_size, **extra)
+                             min_size=args.min_size, municipality_column=args.municipality_column,
+                             author=args.author_column, **extra)
     if not args.quiet:
         s = result.stats
         print(f"curnlp incidents: {s['rows']:,} rows, {s['incidents_min_size']:,} incidents of >= {args.min_size} "

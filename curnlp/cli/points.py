@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._tables import check_output, positive, usage_error, write_table
+from ._tables import add_municipality_column, check_output, positive, usage_error, write_table
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--days", help="only the last N days before the latest message")
     p.add_argument("--region", help="region pack for the place stage (default: kursk)")
     p.add_argument("--min-messages", default="2", help="leave out places with fewer messages (default 2)")
+    add_municipality_column(p)
     p.add_argument("-o", "--output", help="OUT.csv or OUT.html (default: CSV on stdout)")
     p.set_defaults(func=run)
     return p
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from ..analytics.points import find_points, points_page
     try:
         found = find_points(args.data, text=args.text_column, time=args.time_column, days=days, region=args.region,
-                            topic=args.topic_column, min_messages=least)
+                            topic=args.topic_column, min_messages=least,
+                            municipality_column=args.municipality_column)
     except InvalidInput as exc:
         return usage_error("points", str(exc))
     write_table(found, args.output, lambda: points_page(found))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...errors import CorpusError
 from ...io import plain_value, write_frame
-from .._data import clean_label, parse_times, parse_window, read_timed, text_column
+from .._data import clean_label, parse_times, parse_window, read_timed, text_column, with_municipality_column
 from . import vectors as _vectors
 from .links import attach, link_block
 from .table import incident_table
@@ -99,7 +99,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
                    attach_min_size: int = 5, prune_threshold: float = 0.2,
                    max_span: str | pd.Timedelta | float | None = None,
                    min_size: int = 2, block_cap: int = 1000, street_bonus: float = 0.1,
-                   group_penalty: float = 0.05, max_chars: int = 400) -> Incidents:
+                   group_penalty: float = 0.05, max_chars: int = 400, municipality_column: str | None = None,
+                   author: str | None = None) -> Incidents:
     """Group the rows of a scored archive into incidents (see the module docstring for the method).
 
     Parameters
@@ -133,6 +134,12 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         Longest duration of one incident (default: 2 × window).
     min_size : int
         Smallest incident listed in the table (every row still gets an id).
+    municipality_column : str, optional
+        A column (municipality, address or agency) whose cleaned value is the municipality of the
+        rows the model gave none.
+    author : str, optional
+        The column of the message's author: one author's messages are in one incident only when
+        they name the same street: a batch one person sends about many places is not one incident.
 
     Raises
     ------
@@ -141,7 +148,11 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     """
     t0 = time.perf_counter()
     df, source, tcol = read_timed(data, time_column_name)
+    df = with_municipality_column(df, municipality_column, source)
     xcol = text_column(df, text_column_name)
+    if author is not None and author not in df.columns:
+        raise CorpusError(f"{source}: author column {author!r} (--author-column) not found; its columns are "
+                          f"{list(df.columns)}")
     window_td = parse_window(window)
     span_td = parse_window(max_span) if max_span is not None else 2 * window_td
     if not 0 < threshold <= 1:
@@ -160,10 +171,13 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
     streets = np.zeros(n, dtype=np.int32)
     street_names = np.zeros(n, dtype=np.int32)
     weak = np.zeros(n, dtype=bool)
+    house_key: dict[str, int] = {"": 0}
+    houses = np.zeros(n, dtype=np.int32)  # street and house together: two houses of one street differ
     for start in range(0, n, _vectors.CHUNK):
         stop = min(n, start + _vectors.CHUNK)
         locs = df["locations"].iloc[start:stop].to_numpy() if "locations" in df.columns else None
-        texts, streets_list, weak_list = mask_and_streets(df[xcol].iloc[start:stop].to_numpy(), locs, max_chars)
+        texts, streets_list, weak_list, houses_list = mask_and_streets(df[xcol].iloc[start:stop].to_numpy(), locs,
+                                                                       max_chars)
         store.add(texts)
         del texts, locs
         weak[start:stop] = weak_list
@@ -171,11 +185,15 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
             if s is not None:
                 streets[k] = street_key.setdefault(s.lower().replace("ё", "е"), len(street_key))
                 street_names[k] = street_name.setdefault(s, len(street_name))
+                if houses_list[k - start]:
+                    houses[k] = house_key.setdefault(f"{s}|{houses_list[k - start]}".lower().replace("ё", "е"),
+                                                     len(house_key))
     street_labels = np.array(list(street_name), dtype=object)
     muni, muni_labels = _codes(df["municipality"], strip="?")
     none = (np.zeros(n, dtype=np.int32), np.array([""], dtype=object))
     groups, group_labels = _codes(df["group"]) if "group" in df.columns else none
     topic_codes, topic_labels = _codes(df["topic"]) if "topic" in df.columns else none
+    authors = _codes(df[author])[0] if author is not None else None
     t_read = time.perf_counter()
 
     store.finish()
@@ -206,11 +224,12 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
         rows = idx[block]  # ascending: local order is global order
         c, l, p = link_block(store, rows, bucket[block], roots, hours[rows], window_h, span_h, threshold,
                               strong, neighbours, unknown_threshold, prune_threshold, streets[rows], groups[rows],
-                              muni[rows], street_bonus, group_penalty)
+                              muni[rows], street_bonus, group_penalty,
+                              authors[rows] if authors is not None else None, houses[rows])
         compared, links, pruned = compared + c, links + l, pruned + p
     t_pairs = time.perf_counter()
     attached = attach(store, roots, valid, muni, weak, hours, window_h, span_h, attach_threshold,
-                       attach_unplaced_threshold, attach_min_size)
+                       attach_unplaced_threshold, attach_min_size, streets=streets, authors=authors, houses=houses)
     t_link = time.perf_counter()
 
     # number incidents: largest first, then earliest
@@ -246,7 +265,8 @@ def find_incidents(data: pd.DataFrame | str | os.PathLike[str], *, text_column_n
               "unknown_threshold": unknown_threshold,
               "attach_threshold": attach_threshold, "prune_threshold": prune_threshold,
               "attach_unplaced_threshold": attach_unplaced_threshold, "attach_min_size": attach_min_size, "min_size": min_size, "block_cap": block_cap, "street_bonus": street_bonus,
-              "group_penalty": group_penalty, "max_chars": max_chars}
+              "group_penalty": group_penalty, "max_chars": max_chars,
+              "municipality_column": municipality_column, "author": author}
     log.info("curnlp incidents: %s rows -> %s incidents (%s of >= %s) in %.1f s", n, len(agg), len(table),
              min_size, t_end - t0)
     return Incidents(rows=rows, table=table, params=params, stats=stats)

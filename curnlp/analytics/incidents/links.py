@@ -16,10 +16,18 @@ __all__ = ["LinkStream", "link_block", "attach"]
 class _Forest:
     """Union-find (Python lists: faster than numpy for scalar access) with each set's first/last time."""
 
-    def __init__(self, times: np.ndarray) -> None:
+    def __init__(self, times: np.ndarray, streets: np.ndarray | None = None, authors: np.ndarray | None = None,
+                 houses: np.ndarray | None = None) -> None:
         self.parent = list(range(len(times)))
         self.first = times.tolist()
         self.last = times.tolist()
+        # the one street a set's messages name (0: none yet): two sets naming different streets
+        # stay apart even when a message naming none is close to both
+        self.street = streets.tolist() if streets is not None else [0] * len(times)
+        self.house = houses.tolist() if houses is not None else [0] * len(times)
+        # each set's authors (0: unknown): two sets holding one author's messages join only on one
+        # street (a batch one person sends about many places is not one incident)
+        self.authors = [{a} if a else set() for a in authors.tolist()] if authors is not None else None
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -38,8 +46,20 @@ class _Forest:
         last = max(self.last[ra], self.last[rb])
         if last - first > max_span:
             return False
+        sa, sb = self.street[ra], self.street[rb]
+        if sa and sb and sa != sb:
+            return False
+        ha, hb = self.house[ra], self.house[rb]
+        if ha and hb and ha != hb:
+            return False
+        if self.authors is not None and self.authors[ra] & self.authors[rb] and not (sa and sa == sb):
+            return False
         self.parent[rb] = ra
         self.first[ra], self.last[ra] = first, last
+        self.street[ra] = sa or sb
+        self.house[ra] = ha or hb
+        if self.authors is not None:
+            self.authors[ra] |= self.authors[rb]
         return True
 
     def roots(self) -> np.ndarray:
@@ -48,9 +68,14 @@ class _Forest:
 
 def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndarray, hours: np.ndarray,
            window_h: float, threshold: float, streets: np.ndarray, groups: np.ndarray, street_bonus: float,
-           group_penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           group_penalty: float, authors: np.ndarray | None = None, houses: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scored pairs (i, j, score) between ``rows`` (vectors ``Xa``) and candidate rows ``cand``
-    (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays."""
+    (vectors ``Xb``), i > j in order; ``rows`` and ``cand`` index the other arrays.
+
+    Two messages naming different streets, or different houses of one street (``houses``: street
+    and house codes, 0: none), never pair (outages on four streets are four incidents); two by one author (``authors``, 0: unknown) pair only when they name the same
+    street."""
     low = threshold - street_bonus  # nothing below this can reach the threshold
     sims = (Xa @ Xb.T).tocoo()
     keep = sims.data >= low
@@ -62,7 +87,14 @@ def _pairs(Xa: sp.csr_matrix, Xb: sp.csr_matrix, rows: np.ndarray, cand: np.ndar
     s = s + np.where(both & (si == sj), street_bonus, 0.0)
     gi, gj = groups[i], groups[j]
     s = s - np.where((gi != 0) & (gj != 0) & (gi != gj), group_penalty, 0.0)
-    keep = s >= threshold
+    keep = (s >= threshold) & ~(both & (si != sj))
+    if houses is not None:
+        hi_, hj = houses[i], houses[j]
+        keep &= ~((hi_ != 0) & (hj != 0) & (hi_ != hj))
+    if authors is not None:
+        ai, aj = authors[i], authors[j]
+        one = (ai != 0) & (ai == aj)
+        keep &= ~one | (both & (si == sj))
     return i[keep], j[keep], s[keep]
 
 
@@ -170,7 +202,8 @@ def _outliers(store: TextStore, rows: np.ndarray, roots: np.ndarray, threshold: 
 def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np.ndarray, hours: np.ndarray,
                 window_h: float, span_h: float, threshold: float, strong: float, neighbours: int,
                 unknown_threshold: float, prune_threshold: float, streets: np.ndarray, groups: np.ndarray,
-                muni: np.ndarray, street_bonus: float, group_penalty: float) -> tuple[int, int, int]:
+                muni: np.ndarray, street_bonus: float, group_penalty: float,
+                authors: np.ndarray | None = None, houses: np.ndarray | None = None) -> tuple[int, int, int]:
     """Link the rows of one block (global indexes ``rows``, ascending; the other arrays are theirs):
     pairs within a bucket and with the previous bucket, links, Kruskal, pruning. Writes ``roots``
     of ``rows``; returns (pairs compared, links, rows pruned). The block's vectors are made here
@@ -201,7 +234,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
         offset = len(cand) - len(part)
         for start in range(0, len(part), 2000):
             i, j, s = _pairs(X[offset + start:offset + start + 2000], X, part[start:start + 2000], cand, hours,
-                             window_h, threshold, streets, groups, street_bonus, group_penalty)
+                             window_h, threshold, streets, groups, street_bonus, group_penalty, authors, houses)
             if len(i):
                 stream.add(i, j, s)
         del X
@@ -212,9 +245,13 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     I_, J_, S_ = stream.links()
     if not len(I_):
         return compared, 0, 0
-    forest = _Forest(hours)
+    forest = _Forest(hours, streets, authors, houses)
     links = pruned = 0
-    order = np.argsort(-S_, kind="stable")
+    # links within one street (or between messages naming none) first, then a message naming a
+    # street joins a street-less set: the street-less core of a town-wide outage stays one
+    # incident instead of being claimed piecemeal by the streets its messages happen to reach first
+    mixed = (streets[I_] == 0) != (streets[J_] == 0)
+    order = np.lexsort((-S_, mixed))
     I_, J_, S_ = I_[order], J_[order], S_[order]
     for a, b in zip(I_.tolist(), J_.tolist()):
         links += forest.union(a, b, span_h)
@@ -222,7 +259,7 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
     # centroid leave it, and both parts are linked again from their own pairs
     outlier = _outliers(store, rows, forest.roots(), prune_threshold)
     if outlier.any():
-        forest = _Forest(hours)
+        forest = _Forest(hours, streets, authors, houses)
         links = 0
         same = outlier[I_] == outlier[J_]
         for a, b in zip(I_[same].tolist(), J_[same].tolist()):
@@ -235,7 +272,8 @@ def link_block(store: TextStore, rows: np.ndarray, bucket: np.ndarray, roots: np
 
 def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndarray, weak: np.ndarray,
             hours: np.ndarray, window_h: float, span_h: float, threshold: float, unplaced_threshold: float,
-            min_size: int, batch_rows: int | None = None) -> int:
+            min_size: int, batch_rows: int | None = None, streets: np.ndarray | None = None,
+            authors: np.ndarray | None = None, houses: np.ndarray | None = None) -> int:
     """Second pass: a message left alone (or in a pair) joins a large incident when it is within
     ``window`` of it and similar to the incident's centroid (the centroid of twenty «нет воды»
     messages is a better judge than any one of them): at ``threshold`` in the same municipality
@@ -263,6 +301,17 @@ def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndar
     groups = [m for m in np.split(in_big, np.flatnonzero(np.diff(roots[in_big])) + 1) if muni[m[0]] != 0]
     if not groups:
         return 0
+    # the street an incident names (its members name at most one: see _Forest); a message naming
+    # another street does not join it
+    inc_street = np.zeros(len(groups), dtype=np.int64)
+    inc_house = np.zeros(len(groups), dtype=np.int64)
+    for k, members in enumerate(groups):
+        if streets is not None:
+            named = streets[members][streets[members] != 0]
+            inc_street[k] = named[0] if len(named) else 0
+        if houses is not None:
+            named = houses[members][houses[members] != 0]
+            inc_house[k] = named[0] if len(named) else 0
     lo = np.empty(len(groups))
     hi = np.empty(len(groups))
     for k, members in enumerate(groups):
@@ -291,6 +340,20 @@ def attach(store: TextStore, roots: np.ndarray, valid: np.ndarray, muni: np.ndar
             sel = small[np.searchsorted(small_h, lo[k], "left"):np.searchsorted(small_h, hi[k], "right")]
             same = sel[muni[sel] == place]
             other = sel[unplaced_small[np.searchsorted(small_h, lo[k], "left"):np.searchsorted(small_h, hi[k], "right")]]
+            if streets is not None and inc_street[k]:
+                same = same[(streets[same] == 0) | (streets[same] == inc_street[k])]
+                other = other[(streets[other] == 0) | (streets[other] == inc_street[k])]
+            if houses is not None and inc_house[k]:
+                same = same[(houses[same] == 0) | (houses[same] == inc_house[k])]
+                other = other[(houses[other] == 0) | (houses[other] == inc_house[k])]
+            if authors is not None:  # an author already in the incident joins it only on its street
+                present = np.setdiff1d(authors[members], [0])
+                if len(present):
+                    ok_same = ~np.isin(authors[same], present) | ((streets[same] != 0) & (streets[same] == inc_street[k])
+                                                                  if streets is not None else False)
+                    ok_other = ~np.isin(authors[other], present) | ((streets[other] != 0) & (streets[other] == inc_street[k])
+                                                                    if streets is not None else False)
+                    same, other = same[ok_same], other[ok_other]
             if not len(same) and not len(other):
                 continue
             both = np.concatenate([same, other])

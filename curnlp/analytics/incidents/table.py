@@ -12,7 +12,11 @@ from .._data import clean_label, is_true, place_mentions
 from . import vectors as _vectors
 from .vectors import TextStore, batches
 
-__all__ = ["incident_table"]
+__all__ = ["incident_table", "STREET_SHARE"]
+
+#: an incident's street is the one its messages name most, and only when at least half of them
+#: name it: twenty messages about a town with one naming «улица Ленина» are about the town
+STREET_SHARE = 0.5
 
 
 def _take(values: pd.Series, rows: np.ndarray) -> list:
@@ -32,12 +36,16 @@ def _take(values: pd.Series, rows: np.ndarray) -> list:
     return list(values.iloc[rows].to_numpy())
 
 
-def _modes(m: pd.DataFrame, column: str) -> pd.Series:
-    """Most frequent non-empty ``column`` code (0: empty) per incident ``no`` (vectorized; ties: first seen)."""
+def _modes(m: pd.DataFrame, column: str, share: float = 0.0) -> pd.Series:
+    """Most frequent non-empty ``column`` code (0: empty) per incident ``no`` (vectorized; ties:
+    first seen); with ``share``, only where that code is on at least this share of the members."""
     pairs = m[["no", column]]
     pairs = pairs[pairs[column] != 0]
     counts = pairs.groupby(["no", column], sort=False).size().rename("c").reset_index()
     counts = counts.sort_values(["no", "c"], ascending=[True, False], kind="stable").drop_duplicates("no")
+    if share:
+        size = m.groupby("no").size()
+        counts = counts[counts["c"].to_numpy() >= share * size.reindex(counts["no"]).to_numpy()]
     return counts.set_index("no")[column]
 
 
@@ -74,7 +82,7 @@ def incident_table(rows: pd.DataFrame, inc_no: np.ndarray, inc_size: np.ndarray,
     g = m.groupby("no")
     table = pd.DataFrame({
         "size": g.size(), "first": g["t"].min(), "last": g["t"].max(),
-        "municipality": _modes(m, "municipality"), "street": _modes(m, "street"),
+        "municipality": _modes(m, "municipality"), "street": _modes(m, "street", STREET_SHARE),
         "topic": _modes(m, "topic"), "group": _modes(m, "group"), "needs_review": g["review"].mean().round(3),
     })
     for c, labels in (("municipality", muni_labels), ("street", street_labels), ("topic", topic_labels),

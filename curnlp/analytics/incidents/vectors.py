@@ -41,16 +41,18 @@ def _parse_locations(cell: Any) -> list:
 
 
 def mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None,
-                      max_chars: int) -> tuple[list[str], list, list[bool]]:
+                      max_chars: int) -> tuple[list[str], list, list[bool], list]:
     """Texts with town/district/settlement mentions blanked out, cut to ``max_chars``; first street
     (its normal form, as printed) per row; whether the row names a street but no town (its
-    municipality, if any, was guessed from the street)."""
+    municipality, if any, was guessed from the street); the house named right after that street
+    (its normal form, ``None`` when none)."""
     out: list[str] = []
     streets: list = []
     weak: list[bool] = []
+    houses: list = []
     for i, text in enumerate(texts):
         text = text if isinstance(text, str) else ("" if text is None or text is pd.NA else str(text))
-        street = None
+        street = house = None
         spans: list = []
         if locations is not None:
             locs = _parse_locations(locations[i])
@@ -61,8 +63,13 @@ def mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None,
                     kind = loc.get("kind")
                     if kind in MASKED_KINDS and isinstance(loc.get("start"), int) and isinstance(loc.get("end"), int):
                         spans.append((loc["start"], loc["end"]))
-                    elif kind == "street" and street is None and loc.get("normal"):
-                        street = str(loc["normal"])
+                    elif kind == "street" and loc.get("normal"):
+                        if street is None:
+                            street = str(loc["normal"])
+                        elif house is None:
+                            house = ""  # another street before a house: the house is not the first street's
+                    elif kind == "house" and street is not None and house is None and loc.get("normal"):
+                        house = str(loc["normal"])
                 if spans:
                     chars = list(text)
                     for s, e in spans:
@@ -72,7 +79,8 @@ def mask_and_streets(texts: Sequence[Any], locations: Sequence[Any] | None,
         out.append(text[:max_chars])
         streets.append(street)
         weak.append(street is not None and not spans)
-    return out, streets, weak
+        houses.append(house or None)
+    return out, streets, weak, houses
 
 
 def _preprocess(text: str) -> str:
