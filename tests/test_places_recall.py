@@ -95,3 +95,13 @@ def test_street_lists_and_ordinal_lanes():
     assert kn("по Новой Луговой или 40-му переулку")[-1] == ("street", "переулок 40-й")
     assert kn("ул. Ленина, Петрова сказала, что починят") == [("street", "улица Ленина")]
     assert kn("по ул.Радищева,Курские электрические сети отрыли траншею") == [("street", "улица Радищева")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ленина ул, д. 5 - протекает крыша!!!", [("street", "улица Ленина"), ("house", "дом 5")]),
+    ("г. Курск, Ленина ул. 40 — не работает светофор", [("city", "город Курск"), ("street", "улица Ленина"), ("house", "дом 40")]),
+    ("Дружбы пр-т 12, яма во дворе", [("street", "проспект Дружбы"), ("house", "дом 12")]),
+])
+def test_a_pack_street_with_its_type_word_after_the_name(text, expected):
+    """Address lists write the type word after the name («Ленина ул., д. 5»)."""
+    assert [(loc.kind, loc.normal) for loc in locate(text).locations] == expected

@@ -7,7 +7,6 @@ Every value from the data goes through :func:`e` (HTML escaping).
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import html
 import io
 import os

@@ -345,6 +345,18 @@ class PlaceScan(HouseScan):
             one_common = end == i + 1 and common_noun(t.text)
             noun_next = end == i + 1 and end < self.n and self.is_word(end) and not self.is_cap(end) and any(
                 p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
+            typed = STREET.get(self.low[end], ("",)) if end < self.n else ("",)
+            if typed[0] == "street" and not adjective_genders(t.text) and not self.place_before_street(i, end):
+                # the type word after a pack street's noun name, as address lists write it: "Ленина ул., д. 5"
+                # (an adjective before a type word is read elsewhere, in the type word's gender)
+                stop = self.skip_dot(end + 1)
+                self.emit(i, stop, "street", f"{typed[1]} {normal.split(' ', 1)[1]}" if " " in normal else normal)
+                k = stop + 1 if stop < self.n and self.low[stop] == "," else stop
+                house = self.house_at(k, marked=False) if k < self.n and self.toks[k].kind == "number" else None
+                if house is not None:
+                    self.emit(k, house[0], "house", house[1])
+                    return self.more_houses(house[0])
+                return stop
             if house is not None or (self.low[end:end + 1] and self.low[end] in HOUSE and self.house_at(self.skip_dot(end + 1), True)):
                 self.emit(i, end, "street", normal)
                 if house is not None:
