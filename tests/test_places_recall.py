@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from curnlp.places import extract_locations
+from curnlp.places import extract_locations, locate
 
 
 def kn(text):
