@@ -186,3 +186,23 @@ def test_alarm_state_carries_over_in_the_bundle(archive, tmp_path):
     loaded = curnlp.load(updated.save(tmp_path / "u"), entities=False, warm_up=False)
     r = loaded.route("Третий день нет воды в доме 5 по ул. Ленина")
     assert "convention_changed" in r.review_reasons and r.needs_review
+
+
+def test_update_reads_the_services_feedback_store(archive, tmp_path):
+    """Operators' final labels stored by `curnlp serve` (SQLite) feed `curnlp update` directly,
+    their generic columns named as the bundle was trained."""
+    from curnlp.cli import main
+    from curnlp.service.feedback import FeedbackStore
+    names = {"text": "Текст", "topic": "Тема", "group": "Группа", "agency": "Исполнитель", "date": "Дата"}
+    a = archive.iloc[:300].rename(columns=names)
+    bundle = curnlp.train(a, text="Текст", topic="Тема", group="Группа", agency="Исполнитель", time="Дата",
+                          folds=0, forward_folds=0).save(tmp_path / "b")
+    a.to_csv(tmp_path / "base.csv", index=False)
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    for row in archive.iloc[300:340].itertuples():
+        store.add(text=row.text, labels={"topic": row.topic, "group": row.group, "agency": row.agency},
+                  model="b", time=str(row.date))
+    assert main(["update", str(bundle), str(tmp_path / "feedback.sqlite"), "--base", str(tmp_path / "base.csv"),
+                 "-o", str(tmp_path / "b2")]) == 0
+    lineage = curnlp.load(tmp_path / "b2", entities=False, warm_up=False).manifest["lineage"]
+    assert lineage["rows_added"] == 40 and lineage["rows_total"] == 340

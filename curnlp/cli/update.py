@@ -12,7 +12,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("update", help="learn from corrections: a new bundle trained on the bundle's rows "
                               "plus new labelled rows (same columns as training)")
     p.add_argument("bundle", help="bundle directory to update")
-    p.add_argument("labelled", help="new labelled rows: .csv, .tsv, .jsonl, .parquet or .xlsx")
+    p.add_argument("labelled", help="new labelled rows: .csv, .tsv, .jsonl, .parquet, .xlsx, or the feedback store of "
+                   "`curnlp serve --feedback-db` (SQLite)")
     p.add_argument("-o", "--output", required=True, help="new bundle directory to write")
     p.add_argument("--base", help="the archive the bundle was trained on (checked against its row hashes); "
                    "needed unless the bundle keeps its rows")

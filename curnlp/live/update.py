@@ -35,11 +35,28 @@ log = logging.getLogger("curnlp")
 LINEAGE = 50
 
 
-def _frame(data: Any):
+def _frame(data: Any, cols: Mapping[str, str] | None = None, time_col: str | None = None):
+    """``data`` as a DataFrame: a frame, a mapping, a table file, or the service's feedback store
+    (an SQLite file written by ``curnlp serve --feedback-db``, whose generic columns ``text``,
+    ``topic``, ``group``, ``agency`` and ``time`` are named as the bundle was trained)."""
     import pandas as pd
     from ..corpus import read_table
-    frame = read_table(data) if not isinstance(data, (pd.DataFrame, dict)) else pd.DataFrame(data)
-    return frame
+    if isinstance(data, (pd.DataFrame, dict)):
+        return pd.DataFrame(data)
+    if _is_sqlite(data):
+        from ..service.feedback import read_feedback
+        frame = read_feedback(data)
+        names = {**(cols or {}), **({"time": time_col} if time_col else {})}
+        return frame.rename(columns={k: v for k, v in names.items() if k in frame.columns})
+    return read_table(data)
+
+
+def _is_sqlite(path: Any) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except (OSError, TypeError):
+        return False
 
 
 def _columns(manifest: Mapping[str, Any]) -> tuple[dict[str, str], str | None]:
@@ -181,7 +198,7 @@ def update(router: Any, data: Any, *, base: Any = None, keep: bool | None = None
     if change_time is None and monitor is not None and monitor.active:
         change_time = monitor.change_time
     old = rows_of(router, base)
-    new = _select(_frame(data), cols, time_col, "data")
+    new = _select(_frame(data, cols, time_col), cols, time_col, "data")
     if held_out is None:
         held_out = _route_held_out(router, new, cols, time_col)
     rows = pd.concat([old, new], ignore_index=True)
