@@ -327,3 +327,15 @@ def test_cli_exit_codes_in_a_subprocess(tmp_path):
     assert "Исполнитель" in run.stderr and "\r" not in run.stderr  # no progress bar in a pipe
     run = subprocess.run([sys.executable, "-m", "curnlp", "evaluate"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
+
+
+def test_training_twice_on_the_same_texts_keeps_each_runs_columns():
+    """Prepared records are remembered per texts, never the corpus: a second run on the same
+    texts under other column names records its own columns and labels."""
+    from curnlp.sample import sample_archive
+    data = sample_archive(64)
+    first = curnlp.train(data, text="Текст обращения", agency="Исполнитель", folds=0)
+    renamed = data.rename(columns={"Текст обращения": "Текст", "Исполнитель": "Кому"})
+    second = curnlp.train(renamed, text="Текст", agency="Кому", folds=0)
+    assert first.manifest["training"]["columns"] == {"text": "Текст обращения", "agency": "Исполнитель"}
+    assert second.manifest["training"]["columns"] == {"text": "Текст", "agency": "Кому"}

@@ -71,11 +71,9 @@ def prepare(texts: Sequence[str], region: Region | str | None = None, progress: 
 _EMPTY = MessageRecord(())
 
 
-def _prepare_corpus(corpus: LabelledCorpus, region: Region | None, progress: bool
-                    ) -> tuple[LabelledCorpus, Prepared]:
-    """:func:`prepare` the corpus and drop the rows that have no words after cleaning
+def _with_words(corpus: LabelledCorpus, prepared: Prepared) -> tuple[LabelledCorpus, Prepared]:
+    """The corpus and its prepared rows without the rows that have no words after cleaning
     (markup, digits, links or punctuation only: the router flags them ``no_words``), noting them in ``corpus.problems``."""
-    prepared = prepare(corpus.texts, region, progress)
     keep = prepared.has_words
     if keep is None or keep.all():
         return corpus, prepared
@@ -104,21 +102,22 @@ def _corpus(data, text, topic, group, agency, min_examples, rare) -> LabelledCor
     return corpus
 
 
-_prepared_cache: dict[tuple, tuple[LabelledCorpus, Prepared]] = {}
+_prepared_cache: dict[tuple, Prepared] = {}
 
 
 def _prepared(corpus: LabelledCorpus, region: Region | None, progress: bool) -> tuple[LabelledCorpus, Prepared]:
-    """:func:`_prepare_corpus`, remembered for the last two corpora, so that ``train`` after
-    ``cross_validate`` on the same data does not normalize everything again."""
+    """:func:`prepare` of the corpus's texts, remembered for the last two lists of texts (records
+    depend only on the texts and the region: ``train`` after ``cross_validate`` on the same data
+    does not normalize everything again, whatever its label columns), then :func:`_with_words`."""
     digest = hashlib.sha256("\x1e".join(corpus.texts).encode("utf-8")).hexdigest()
-    key = (digest, corpus.sha256, None if region is None else (region.name, region.source, id(region)))
-    hit = _prepared_cache.get(key)
-    if hit is None:
-        hit = _prepare_corpus(corpus, region, progress)
+    key = (digest, None if region is None else (region.name, region.source, id(region)))
+    prepared = _prepared_cache.get(key)
+    if prepared is None:
+        prepared = prepare(corpus.texts, region, progress)
         while len(_prepared_cache) >= 2:
             _prepared_cache.pop(next(iter(_prepared_cache)))
-        _prepared_cache[key] = hit
-    return hit
+        _prepared_cache[key] = prepared
+    return _with_words(corpus, prepared)
 
 
 @dataclass
