@@ -59,10 +59,14 @@ class Routing:
     for the legend); ``truncated`` tells that only the first
     ``max_length`` characters were read; ``model`` is the bundle id; ``group_name`` is
     the region pack's human-readable name of the group code; ``region`` is the official
-    name of the region the message is about when known (the home region's when a place of
-    its pack resolves with confidence >= 0.5 — not a lone street guessed to be in the capital —,
-    the other region's when ``outside_region``); ``outside`` holds the
-    other region, city and the words that show it, with offsets into the original text.
+    name of the region the message is about when known (the home region's whenever a
+    municipality of its pack is resolved, the other region's when ``outside_region``);
+    ``outside`` holds the other region, city and the words that show it, with offsets into the
+    original text; ``locations`` and ``entities`` hold each place and name once (its first
+    mention), at most 100 of each. The labels are the argmax of the distributions they are
+    reported with (:func:`curnlp.predictor.reported`): never the merged rare class, the topic
+    within the chosen group, and for a message surely in one municipality, an agency of that
+    municipality or of the whole region (:mod:`curnlp.territory`).
 
     ``review_reasons`` (in this order; a message can have several):
 
