@@ -13,11 +13,11 @@ shared by the whole process.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
 from . import errors  # light (no third-party imports): ``except curnlp.errors.InvalidInput`` works at once
+from ._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -71,13 +71,7 @@ def route_many(texts, **options: Any):
 __all__ = ["__version__", "route", "route_many", "load", "errors", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'curnlp' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -11,8 +11,8 @@ Importing this package loads nothing heavy (names resolve on first use).
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+
+from .._lazy import lazy_getattr
 
 _LAZY = {"update": "curnlp.live.update", "keep_rows": "curnlp.live.update", "rows_of": "curnlp.live.update",
          "Monitor": "curnlp.live.monitor", "observe": "curnlp.live.observe",
@@ -22,13 +22,7 @@ _LAZY = {"update": "curnlp.live.update", "keep_rows": "curnlp.live.update", "row
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'curnlp.live' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
