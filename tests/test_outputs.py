@@ -79,3 +79,17 @@ def test_an_archive_of_another_region_is_not_routed_as_the_models(tmp_path, caps
     assert main(["score", str(src), "-o", str(tmp_path / "out.csv"), "--no-entities", "-q"]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "Омская область" in err
+
+
+@pytest.mark.parametrize("text, outside", [
+    ("я из Курска, живу в Москве, в Москве на ул. Тверской яма", "Москва"),  # the problem's place, not the origin
+    ("Живу в Воронеже, а у мамы в Льгове на ул. Красной нет воды", None),    # residence elsewhere, problem at home
+    ("в нашей деревне Духовец, как в Орле, дороги разбиты", None),           # a comparison
+    ("Пишу из Курска: на ул. Ленина яма", None),
+])
+def test_the_problems_place_wins_over_the_writers(text, outside):
+    r = curnlp.load(entities=False).route(text)
+    if outside is None:
+        assert "outside_region" not in r.review_reasons and r.region == "Курская область"
+    else:
+        assert "outside_region" in r.review_reasons and r.outside.city == outside

@@ -484,6 +484,8 @@ def _home_spans(tokens: Sequence, lemmas: Sequence[str], home) -> list[tuple[int
         before = _previous_word(tokens, lemmas, i)
         if before >= 0 and lemmas[before] in _STREET_ONLY:
             continue  # «ул. Курчатова» is a street, not the town Курчатов
+        if before >= 0 and lemmas[before] == "из" and not (before > 0 and lemmas[before - 1] in ("писать", "обращаться")):
+            continue  # «я из Курска, живу в Москве, в Москве ... яма»: the writer's origin, not the problem's place
         for key, kind, _canonical, strict in home.surface_names(lemmas[i]):
             if tuple(lemmas[i:i + len(key)]) == key:
                 if strict and not (i > 0 and (lemmas[i - 1] in _LOCATIVE_PREPS or lemmas[i - 1] in _AWAY_PREPS
