@@ -142,22 +142,24 @@ def municipality_parents(region: Any | None) -> dict[str, str]:
             if m.kind == "city_okrug" and m.parent in munis}
 
 
-def place_mentions(locations: Any, kinds: Sequence[str] = ("city", "settlement")) -> list[str]:
-    """Normal forms of the places of ``kinds`` in one ``locations`` cell (JSON list or list)."""
-    if locations is None or (isinstance(locations, float) and np.isnan(locations)):
-        return []
-    if isinstance(locations, str):
-        if not locations.startswith("["):
+def location_items(cell: Any) -> list[Mapping]:
+    """The locations of one scored ``locations`` cell: a JSON list (as CSV and JSONL outputs
+    write it) or a list; anything else (empty, NaN, unreadable) gives none."""
+    if isinstance(cell, str):
+        if not cell.startswith("["):
             return []
         try:
-            locations = json.loads(locations)
+            cell = json.loads(cell)
         except ValueError:
             return []
-    out = []
-    for loc in locations if isinstance(locations, (list, tuple, np.ndarray)) else []:
-        if isinstance(loc, Mapping) and loc.get("kind") in kinds and loc.get("normal"):
-            out.append(str(loc["normal"]))
-    return out
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [loc for loc in cell if isinstance(loc, Mapping)]
+    return []
+
+
+def place_mentions(locations: Any, kinds: Sequence[str] = ("city", "settlement")) -> list[str]:
+    """Normal forms of the places of ``kinds`` in one ``locations`` cell (JSON list or list)."""
+    return [str(loc["normal"]) for loc in location_items(locations) if loc.get("kind") in kinds and loc.get("normal")]
 
 
 def read_timed(data: pd.DataFrame | str | os.PathLike[str], time_column_name: str | None = None

@@ -11,17 +11,16 @@ place («Ленина ул» = «ул. Ленина» = «улице Ленин�
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter, defaultdict
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
 from ..errors import CorpusError, InvalidInput
 from . import _html as H
-from ._data import (TEXT_HINTS, clean_label, load_region_or_none, parse_times, text_column, time_column,
+from ._data import (TEXT_HINTS, clean_label, location_items, load_region_or_none, parse_times, text_column, time_column,
                     with_municipality_column)
 from ._frames import column, read_table, ru_date, ru_number
 
@@ -69,19 +68,6 @@ def _readable(text: str) -> str:
     if len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
         return text.lower()
     return text
-
-
-def _as_list(cell: Any) -> list[Mapping]:
-    if isinstance(cell, str):
-        if not cell.startswith("["):
-            return []
-        try:
-            cell = json.loads(cell)
-        except ValueError:
-            return []
-    if isinstance(cell, Iterable) and not isinstance(cell, (str, bytes, Mapping)):
-        return [c for c in cell if isinstance(c, Mapping)]
-    return []
 
 
 def _places(locs: list[Mapping]) -> list[tuple[str, str, str]]:
@@ -153,7 +139,7 @@ def find_points(data: pd.DataFrame | str | os.PathLike[str], *, text: str | None
              else pd.Series(pd.NA, index=df.index, dtype="string"))
     rows = [i for i in df.index if keep[i]]
     if scored:
-        locs = {i: _as_list(df.at[i, "locations"]) for i in rows}
+        locs = {i: location_items(df.at[i, "locations"]) for i in rows}
         texts = df[text_column(df, text)] if (text or not scored) else None
     else:
         tcolumn = text_column(df, text)
