@@ -300,6 +300,15 @@ class Router:
         """The targets the bundle predicts (a subset of topic, group, agency)."""
         return tuple(t for t in TARGETS if t in self.model.targets_)
 
+    def without_entities(self) -> "Router":
+        """This router without the entity stage: a new Router sharing the model, for work where
+        only the labels matter (evaluation, an update's held-out routing); ``self`` when it
+        has none. The router in use is left as it is, so other threads may go on routing."""
+        if not self.entities:
+            return self
+        return Router(self.model, self.manifest, region=self.region, entities=False, max_length=self.max_length,
+                      path=self.path)
+
     def __repr__(self) -> str:
         return f"Router(model={self.id!r}, targets={self.targets}, region={self.region.name if self.region else None!r}, entities={self.entities})"
 

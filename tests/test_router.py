@@ -191,3 +191,14 @@ def test_route_many_without_evidence_decides_the_same(router):
     assert all(b.evidence == {} for b in bare)
     assert any(f.evidence for f in full)
     assert [{**f.to_dict(), "evidence": {}, "evidence_text": {}} for f in full] == [b.to_dict() for b in bare]
+
+
+def test_without_entities_shares_the_model_and_leaves_the_router_as_it_is(router):
+    """Evaluation and updates route for labels only; the router other threads use keeps its entities."""
+    text = "Иванова Мария Петровна: на ул. Ленина в Курске огромная яма"
+    fast = router.without_entities()
+    assert fast is not router and router.entities and not fast.entities and fast.model is router.model
+    assert fast.without_entities() is fast
+    a, b = router.route(text), fast.route(text)
+    assert a.entities and not b.entities
+    assert (a.agency.label, a.agency.confidence, a.review_reasons) == (b.agency.label, b.agency.confidence, b.review_reasons)

@@ -260,11 +260,7 @@ def _route_held_out(router: Any, new, cols: Mapping[str, str], time_col: str | N
         return []
     texts = ["" if not isinstance(t, str) else t for t in new[cols["text"]].tolist()]
     times = new[time_col].tolist() if time_col else None
-    entities, router.entities = router.entities, False  # labels only: named entities play no part
-    try:
-        routings = router.route_many(texts, times=times, evidence=False)
-    finally:
-        router.entities = entities
+    routings = router.without_entities().route_many(texts, times=times, evidence=False)  # labels only
     truths = [None if not isinstance(v, str) or not v.strip() else v.strip() for v in new[cols[target]].tolist()]
     parsed = router._times(times, len(texts)) if times is not None else None
     return held_out_of(router, routings, truths, times=parsed)

@@ -19,15 +19,6 @@ from .report import Report, _target_report
 log = logging.getLogger("curnlp")
 
 
-def _fast(router):
-    """The router without named entities (they play no part in the labels evaluated)."""
-    from ..router import Router
-    if isinstance(router, Router) and router.entities:
-        return Router(router.model, router.manifest, region=router.region, entities=False,
-                      max_length=router.max_length, path=router.path)
-    return router
-
-
 def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str | None = None,
              topic: str | None = None, group: str | None = None, agency: str | None = None,
              batch_size: int = 256, progress: bool = False, time: str | None = None) -> Report:
@@ -65,7 +56,7 @@ def evaluate(router, data: pd.DataFrame | str | os.PathLike[str], *, text: str |
     ignored = [t for t in corpus.labels if t not in router.targets]
     if ignored:
         log.warning("curnlp: the router does not predict %s; those labels are ignored", ignored)
-    fast = _fast(router)
+    fast = router.without_entities() if hasattr(router, "without_entities") else router  # labels only
     t0 = _time.perf_counter()
     routings: list[Any] = []
     bar = None
