@@ -84,9 +84,10 @@ class Pipeline:
         return Read(truncated, True, russian, place, record, doc if keep_doc else None)
 
     def config(self) -> dict[str, Any]:
-        """The stages and their settings, as a bundle's manifest records them."""
+        """The stages and their settings, as a bundle's manifest records them (the languages a
+        bundle routes come from its manifest's ``languages`` counts, not from here)."""
         return {"stages": list(STAGES), "max_length": self.max_length,
-                "region": self.region.name if self.region is not None else None, "languages": sorted(self.languages),
+                "region": self.region.name if self.region is not None else None,
                 "sure_for_model": SURE_FOR_MODEL, "record": "lemmas, clean text, municipality ('?' when unsure)"}
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import CurnlpError, InvalidInput
+from ..errors import InvalidInput
 from . import metrics
 from .config import ADMIN_TOKEN_ENV, ServeConfig, admin_token
 from .feedback import FeedbackStore
