@@ -14,7 +14,8 @@ from .scan import TokenScan
 _CORPUS = {"корп": "корпус", "корпус": "корпус", "к": "корпус", "стр": "строение", "строение": "строение",
            "лит": "литера", "литер": "литера", "литера": "литера"}
 _HOUSE_RE = re.compile(r"\d{1,4}(?:[/-]\d{1,4})?(?:-?[а-яА-ЯёЁa-zA-Z])?(?:/\d{1,4})?")
-# a house letter written apart from its number ("15 а", "16 б"); not the one-letter words в и к о с у я
+# a house letter written apart from its number ("15 а", "16 б"); not the one-letter words и к о с у я
+# (nor «а» before a word, nor a lowercase «в» before a word or number: «1/3 в 3 подъезде»)
 _SPACED_LETTERS = frozenset("абвгдежзлмнпрт")
 # after a marked house number these words do not make it a quantity: "д 30 подъезд 2"
 _HOUSE_PARTS = frozenset("подъезд подъезда подъезде подъезду этаж этажа этаже кв квартира".split())
@@ -58,7 +59,8 @@ class HouseScan(TokenScan):
                 end += 2
         elif (end < self.n and not self.adjacent(end - 1, end) and self.toks[end].kind == "word"
               and self.low[end] in _SPACED_LETTERS and not num[-1:].isalpha()
-              and (end + 1 >= self.n or self.low[end + 1] != "." and (self.low[end] != "а" or not self.is_word(end + 1)))):
+              and (end + 1 >= self.n or self.low[end + 1] != "." and (self.low[end] != "а" or not self.is_word(end + 1))
+                   and (self.toks[end].text != "в" or self.toks[end + 1].kind not in ("word", "number")))):
             num += self.toks[end].text.upper()  # "15 а", "16 б"
             end += 1
         elif (end + 1 < self.n and self.low[end] in ("/", "-") and self.adjacent(end - 1, end) and self.adjacent(end, end + 1)

@@ -50,9 +50,15 @@ POST = {
     **{w: "okrug" for w in "округ округа округе округу округом окр".split()},
     **{w: "region" for w in "область области областью обл".split()},
 }
+# lowercase words that start a street's name in a mixed-case message: a rank before a surname
+# («улице генерала григорова»), a month after a day («ул. 8 марта»)
+RANKS = frozenset("генерала маршала адмирала академика героя героев летчика лётчика космонавта".split())
+MONTHS = frozenset("января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split())
 # words between the adjective and a post marker: "Льговский муниципальный округ"
 POST_QUALIFIERS = frozenset(("муниципального", "муниципальный", "муниципальном", "административного"))
 HOUSE = frozenset("д дом дома доме дому домом домов домах домами №".split())
+# words before a street name written without a type word: «у дома Островского 4», «во дворе Семеновской, 79», «(Григорова 42)»
+HOUSE_BEFORE_NAME = frozenset("дома доме дому домом домов двор двора дворе (".split())
 # words after a number that make it a quantity, not a house number
 UNITS = frozenset("""час часа часов ч мин минут минуты год года лет г гг м метр метров метра км кг руб рублей рубля
     человек чел раз этаж этажа этаже подъезд подъезда подъезде числа число
@@ -62,7 +68,7 @@ NOT_NAME = frozenset("""и или в во на по к ко с со у о об �
     дом д кв квартира корпус корп подъезд район р-н обл область город г ул улица""".split())
 PLURAL_STREET = frozenset("улиц улицам улицами улицах".split())
 # words after which a capitalized name without a type word is a street ("по адресу Клыкова д 4")
-ADDRESS_WORDS = frozenset("адресу адрес адресом адресе".split())
+ADDRESS_WORDS = frozenset("адресу адрес адресом адресе адресам адресах".split())
 CROSSING = frozenset("пересечении пересечение пересечения перекрестке перекресток перекрестка углу угол".split())
 STREET_PREP = frozenset("на по с со от до к ко около возле вдоль напротив".split())
 # a name continued by a number and one of these ("Героев 9-й дивизии", "Бойцов 9 Дивизии")
@@ -75,6 +81,13 @@ NOT_VILLAGE = frozenset("""фонд банк суд центр парк скве
 LANDMARKS = {"школа": "школа", "сош": "школа", "гимназия": "гимназия", "лицей": "лицей",
               "детсад": "детский сад", "садик": "детский сад", "доу": "детский сад", "мбдоу": "детский сад",
               "сад": "детский сад"}
+# institutions a district or town is named in by its adjective: lemma -> canonical
+# («в Горшеченской больнице», «Обоянская ЦРБ», «Курчатовской городской поликлиники»)
+INSTITUTIONS = {"больница": "больница", "горбольница": "городская больница", "црб": "ЦРБ", "поликлиника": "поликлиника",
+                "амбулатория": "амбулатория", "фап": "ФАП", "школа": "школа", "сош": "школа", "гимназия": "гимназия",
+                "лицей": "лицей", "администрация": "администрация", "водоканал": "водоканал", "рэс": "РЭС"}
+# words between the adjective and the institution («Обоянская центральная районная больница»)
+INSTITUTION_QUALIFIERS = frozenset("центральный районный городской средний общеобразовательный участковый".split())
 VILLAGE_SUFFIXES = ("овка", "евка", "ёвка", "ино", "ово", "ево", "ёво", "ское", "цкое", "ище", "ичи", "цы", "ки")
 # entry tests of the recognizers (see curnlp.places.locations._Scan.starts): the word itself, or the word after it
 START_WORDS = frozenset(MARKERS) | HOUSE | CROSSING

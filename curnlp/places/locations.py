@@ -25,7 +25,7 @@ from typing import Iterable
 
 from ..errors import InvalidInput, describe
 from ..normalize import Normalized, normalize
-from .lexicon import ADDRESS_WORDS, BEFORE_POST, CROSSING, HOUSE, LANDMARKS, MARKERS, START_WORDS
+from .lexicon import ADDRESS_WORDS, BEFORE_POST, CROSSING, HOUSE, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, START_WORDS
 from .packs import Region, load_region
 from .recognizers import PlaceScan
 
@@ -102,6 +102,9 @@ class _Scan(PlaceScan):
                 nxt = self.house_marker(i, w)
             if nxt is None and toks[i].lemma in LANDMARKS:
                 nxt = self.landmark(i)
+            if (nxt is None and i + 1 < n and (toks[i + 1].lemma in INSTITUTIONS or toks[i + 1].lemma in INSTITUTION_QUALIFIERS)
+                    and (self.cap[i] or self.lower_doc)):
+                nxt = self.institution(i)
             if nxt is None and w in CROSSING:
                 nxt = self.crossing(i)
             if nxt is None:

@@ -9,7 +9,7 @@ from ..normalize import Normalized, normalize
 from .locations import Location
 from .packs import Municipality, Region, district_named, load_region
 
-__all__ = ["MunicipalityMatch", "resolve_municipality", "speaks_of_village"]
+__all__ = ["MunicipalityMatch", "registered_at", "resolve_municipality", "speaks_of_village"]
 
 # Evidence weights of the resolver (see resolve_municipality); measured on the gold set.
 W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
@@ -18,6 +18,7 @@ W_SETTLEMENT = 0.8    # a village whose district the pack knows
 W_STREET = 0.6       # a street the pack ties to one municipality (mined from an archive, or curated)
 W_LANDMARK = 0.5     # a numbered school/kindergarten only one municipality of the pack has ("школа № 54")
 REPEAT = 0.05        # share of a repeated mention's weight: a tie-breaker, never more than a stronger kind of evidence
+W_INSTITUTION = 0.45  # an institution named by a district's adjective («Льговская ЦРБ»): often the region's, so a guess
 W_STREET_DEFAULT = 0.35  # only streets/houses: the pack's default city (Kursk)
 
 
@@ -57,6 +58,30 @@ def speaks_of_village(doc: Normalized) -> bool:
     return any(t.lemma in VILLAGE_WORDS for t in doc.tokens)
 
 
+#: lemmas of the words that say where the writer is registered, not where the problem is
+REGISTRATION = frozenset(("прописать", "прописка", "зарегистрировать", "регистрация"))
+#: abbreviations whose dot does not end the sentence («прописан в г. Курске»)
+_DOTTED = frozenset(("г", "гор", "д", "дер", "с", "п", "пос", "р-н", "р", "ул", "обл", "х"))
+
+
+def registered_at(doc: Normalized, locations: Iterable[Location]) -> frozenset[int]:
+    """Indices of ``locations`` that name where someone is registered («муж прописан в Курчатовском
+    районе», «прописаны в г. Курске»): a place at most five tokens after a registration word, in the
+    same sentence. The resolver counts them only when nothing else in the message places it."""
+    toks = doc.tokens
+    marks = [r for r, t in enumerate(toks) if t.lemma in REGISTRATION]
+    if not marks:
+        return frozenset()
+    starts = set()
+    for r in marks:
+        for k in range(r + 1, min(r + 6, len(toks))):
+            t = toks[k]
+            if t.text in ("!", "?") or t.text == "." and toks[k - 1].text.lower() not in _DOTTED:
+                break
+            starts.add(doc.to_original(t.start))
+    return frozenset(i for i, loc in enumerate(locations) if loc.start in starts)
+
+
 def _strip_type(normal: str) -> str:
     for prefix in _TYPE_PREFIXES:
         if normal.startswith(prefix):
@@ -84,6 +109,9 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
             share = W_SETTLEMENT / len(munis)
             return [(mid, share) for mid in sorted(munis)]
     if kind == "landmark":
+        if loc.normal.endswith(")"):  # «больница (Горшеченский район)»: named by its district's adjective
+            name = loc.normal[loc.normal.rindex("(") + 1:-1]
+            return [(m.id, W_INSTITUTION) for m in region.municipalities.values() if m.name == name][:1]
         what, _, number = loc.normal.rpartition(" № ")
         found = [m.id for m in region.municipalities.values()
                  if what in m.numbered_landmarks and number.isdigit() and int(number) >= m.numbered_landmarks[what]]
@@ -92,7 +120,7 @@ def _votes(loc: Location, region: Region) -> list[tuple[str, float]]:
         stype = next((p for p in _STREET_TYPES if loc.normal.startswith(p)), "")
         name = loc.normal[len(stype):]
         # «ул. Дружбы» is not «проспект Дружбы»: the type must agree
-        munis = {s.municipality for s in region.streets_named(name) if s.type == stype.strip()}
+        munis = {s.municipality for s in region.streets_like(name) if s.type == stype.strip()}
         if len(munis) == 1 and None not in munis:
             return [(munis.pop(), W_STREET)]
     return []
@@ -132,14 +160,20 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
             raise InvalidInput(f"expected Location items, got {describe(loc)}")
     if text is not None and not isinstance(text, (str, Normalized)):
         raise InvalidInput(f"expected the message as str or Normalized, got {describe(text)}")
-    village = text is not None and speaks_of_village(text if isinstance(text, Normalized) else normalize(text))
-    return resolve(tuple(locs), load_region("kursk" if region is None else region), village)
+    doc = None if text is None else text if isinstance(text, Normalized) else normalize(text)
+    village = doc is not None and speaks_of_village(doc)
+    asides = registered_at(doc, locs) if doc is not None else frozenset()
+    return resolve(tuple(locs), load_region("kursk" if region is None else region), village, asides)
 
 
-def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False) -> MunicipalityMatch | None:
+def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False,
+            asides: frozenset[int] = frozenset()) -> MunicipalityMatch | None:
     """:func:`resolve_municipality` without the checks of its arguments (for the place stage,
     whose locations come from the extractor and whose region is loaded); ``village``: the
-    message speaks of a village (:func:`speaks_of_village`)."""
+    message speaks of a village (:func:`speaks_of_village`); ``asides``: indices of locations
+    that vote only when no other location does (:func:`registered_at`)."""
+    if asides and any(_votes(loc, reg) for i, loc in enumerate(locs) if i not in asides):
+        locs = tuple(loc for i, loc in enumerate(locs) if i not in asides)
     scores: dict[str, float] = {}
     best_weight: dict[str, float] = {}
     first: dict[str, int] = {}
@@ -192,7 +226,7 @@ def _known_street_of(locs: tuple[Location, ...], reg: Region, mid: str) -> bool:
     for loc in locs:
         if loc.kind == "street":
             stype = next((p for p in _STREET_TYPES if loc.normal.startswith(p)), "")
-            found = [s for s in reg.streets_named(loc.normal[len(stype):]) if s.type == stype.strip()]
+            found = [s for s in reg.streets_like(loc.normal[len(stype):]) if s.type == stype.strip()]
             if any(s.municipality in (None, mid) for s in found):
                 return True
     return False

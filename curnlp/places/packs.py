@@ -131,13 +131,14 @@ class Region:
     _street_surface: Mapping[str, tuple[tuple[str, ...], ...]] = field(repr=False, default_factory=dict)
 
     # -- lookups -------------------------------------------------------------
-    def district(self, adjective: str, kind: str = "district") -> Municipality | None:
-        """The district (``kind='district'``) or inner okrug (``'city_okrug'``) named by an adjective."""
+    def district(self, adjective: str, kind: str = "district", typos: bool = True) -> Municipality | None:
+        """The district (``kind='district'``) or inner okrug (``'city_okrug'``) named by an adjective
+        (with ``typos``, a long adjective within two letters of one: «Зотухинского»)."""
         key = name_key(adjective)
         if not key:
             return None
         mid = self._by_adjective.get((kind, key[0]))
-        if mid is None and len(key[0]) >= 9:  # typos: "Зотухинского", "Железногооский"
+        if mid is None and typos and len(key[0]) >= 9:  # typos: "Зотухинского", "Железногооский"
             close = [m for (k, lem), m in self._by_adjective.items() if k == kind and _within_two_edits(lem, key[0])]
             mid = close[0] if len(close) == 1 else None
         return self.municipalities[mid] if mid else None
@@ -172,6 +173,13 @@ class Region:
         """Streets of the pack called ``name`` (any case form, without the type word)."""
         return self._streets.get(name_key(name), ())
 
+    def streets_like(self, name: str) -> tuple[Street, ...]:
+        """:meth:`streets_named`, else the streets whose name differs by a typo: «50-лет Октября» is
+        «50 лет Октября»; one word of 6 letters or more may differ by one letter but not the first
+        («Липкнехта», «Дзержинкого»; two letters from 12), the other words must agree. The resolver's lookup; the
+        extractor finds names by :meth:`street_keys`, exactly."""
+        return streets_like(self, name)
+
     def street_keys(self, first_lemma: str) -> tuple[tuple[str, ...], ...]:
         """Keys of street names starting with ``first_lemma``, longest first (for the extractor)."""
         return self._street_surface.get(first_lemma, ())
@@ -193,9 +201,29 @@ def district_named(region: Region, adjective: str, kind: str) -> Municipality | 
     return region.district(adjective, kind)
 
 
-def _within_two_edits(a: str, b: str) -> bool:
-    """Levenshtein distance of a and b is at most 2 (banded, O(len))."""
-    if abs(len(a) - len(b)) > 2:
+@lru_cache(maxsize=4096)
+def streets_like(region: Region, name: str) -> tuple[Street, ...]:
+    """:meth:`Region.streets_like`, cached (a street name recurs, and a miss compares it with every street)."""
+    key = name_key(name)
+    key = tuple(part for word in key  # «50-лет» is «50 лет»; «3-я» stays one word
+                for part in (word.split("-", 1) if word[:1].isdigit() and word.partition("-")[2] in ("год", "лет", "летие") else (word,)))
+    found = region._streets.get(key, ())
+    if found or not key:
+        return found
+    close: list[Street] = []
+    for other, streets in region._streets.items():
+        if len(other) != len(key) or other == key:
+            continue
+        typo = [(a, b) for a, b in zip(key, other) if a != b]
+        if (len(typo) == 1 and len(typo[0][0]) >= 6 and typo[0][0][0] == typo[0][1][0]
+                and _within_two_edits(*typo[0], 1 if len(typo[0][0]) < 12 else 2)):
+            close.extend(streets)
+    return tuple(close)
+
+
+def _within_two_edits(a: str, b: str, edits: int = 2) -> bool:
+    """Levenshtein distance of a and b is at most ``edits`` (2 by default)."""
+    if abs(len(a) - len(b)) > edits:
         return False
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -203,7 +231,7 @@ def _within_two_edits(a: str, b: str) -> bool:
         for j, cb in enumerate(b, 1):
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
         prev = cur
-    return prev[-1] <= 2
+    return prev[-1] <= edits
 
 
 def _admin_key(agency: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import morph
 from .houses import HouseScan
-from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, HOUSE, LANDMARKS, MARKERS, NEEDS_DOT, NOT_NAME, NOT_VILLAGE,
+from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, HOUSE, HOUSE_BEFORE_NAME, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, MONTHS, RANKS, NEEDS_DOT, NOT_NAME, NOT_VILLAGE,
                       ORDINAL_ENDINGS, PLURAL_STREET, POST, POST_QUALIFIERS, PREP_PLACE, STREET, STREET_PREP, UNITS,
                       VILLAGE_SUFFIXES)
 from .names import (adjective_genders, canon_name, cap_name, common_noun, inflect_adjective, name_like, nominative,
@@ -45,6 +45,31 @@ class PlaceScan(HouseScan):
         self.emit(a, j + 1, "landmark", f"{canon} № {int(self.low[j])}")
         return j + 1
 
+    def institution(self, i: int) -> int | None:
+        """«в Горшеченской больнице», «Обоянская ЦРБ», «Курчатовской городской поликлиники»: an institution
+        named by the adjective of a district of the pack is a landmark of that district (of its centre
+        town when the town is a municipality of its own and the institution is the town's: «городской»).
+        The region's own adjective needs «районной» or «ЦРБ» («Курская областная больница» is the region's)."""
+        j, qualifiers = i + 1, set()
+        while j < self.n and j - i <= 3 and self.toks[j].lemma in INSTITUTION_QUALIFIERS:
+            qualifiers.add(self.toks[j].lemma)
+            j += 1
+        if j >= self.n or self.toks[j].lemma not in INSTITUTIONS or not adjective_genders(self.toks[i].text):
+            return None
+        what = INSTITUTIONS[self.toks[j].lemma]
+        district = self.region.district(self.toks[i].text, "district", typos=False)  # «Сугровской школы» is no typo
+        if district is None:
+            return None
+        if (district.adjective or "")[:5].lower() == self.region.region_adjective[:5].lower() and not (
+                "районный" in qualifiers or what == "ЦРБ"):
+            return None
+        target = district
+        if ("городской" in qualifiers or what == "городская больница") and district.centre:
+            town = self.region.city(district.centre)
+            target = town if town is not None and town.kind != "district" else district
+        self.emit(i, j + 1, "landmark", f"{what} ({target.name})")
+        return j + 1
+
     def crossing(self, i: int) -> int | None:
         """'на пересечении Гагарина и Пушкина', 'на углу Ленина и Мирной' (names without a type word)."""
         j = i + 1
@@ -71,6 +96,29 @@ class PlaceScan(HouseScan):
             self.emit(a, b, "street", f"улица {self.street_name(a, b)}")
         return found[-1][1]
 
+    def street_name_more(self, j: int, end: int, w: str) -> int:
+        """The end of a street name after «улица» that :meth:`take_name` cut short: «Набережная» as the
+        name («ул. Набережная», «ул Нижняя Набережная»); in a mixed-case message a lowercase name
+        that starts with a rank or a date («улице генерала григорова», «ул. 8 марта») or, after
+        the abbreviation «ул.» only, a noun in the genitive («ул. пионеров», «ул. дружбы»)."""
+        low, n = self.low, self.n
+        if end < n and low[end].startswith("набережн") and (end == j or self.adjacent_words(end - 1, end)
+                                                              or low[end - 1] == "."):
+            return end + 1
+        if end != j or j + 1 > n:
+            return end
+        if (j + 1 < n and self.toks[j].kind == "number" and low[j].isdigit() and low[j + 1] in MONTHS
+                and self.adjacent_words(j, j + 1)):
+            return j + 2
+        if (low[j] in RANKS and j + 1 < n and self.is_word(j + 1) and self.adjacent_words(j, j + 1)
+                and name_like(low[j + 1])):
+            return j + 2
+        if w == "ул" and self.is_word(j) and not self.toks[j].is_stop and low[j] not in NOT_NAME and low[j] not in MARKERS:
+            parses = morph.parse(low[j])
+            if parses and parses[0].tag.POS == "NOUN" and parses[0].tag.case == "gent":
+                return j + 1
+        return end
+
     def street_name(self, a: int, b: int) -> str:
         """Canonical name of an untyped street [a, b): a feminine adjective goes to the nominative."""
         words = self.words(a, b)
@@ -84,7 +132,11 @@ class PlaceScan(HouseScan):
                 and any(p.tag.POS in ("NOUN", "ADJF") for p in morph.parse(self.low[j])[:1]))
 
     def list_name(self, i: int) -> bool:
-        """Is token i the next name of a street list: a capitalized surname in the genitive («Чернышевского»)?"""
+        """Is token i the next name of a street list after a typed street («ул.Глинко, Чернышевского»,
+        «ул. Анциферовка, Какуринка, Заречка»)? A capitalized word ending at punctuation, «и» or a
+        number that reads as a street name: a street of the pack, a surname in the genitive, an
+        adjective («Мирной»), a word no dictionary knows, or a noun in «-ка» («Заречка»); never a
+        town or village of the pack, an organisation or a first name («ул. Ленина, Иван»)."""
         if not (self.is_word(i) and self.is_cap(i)) or self.low[i] in NOT_NAME or self.low[i] in MARKERS:
             return False
         if i + 1 < self.n and (self.low[i + 1] in STREET or self.toks[i + 1].kind == "word" and self.is_cap(i + 1)):
@@ -93,8 +145,17 @@ class PlaceScan(HouseScan):
             return False  # a list item ends at punctuation, "и", a number: "ул. Ленина, Петрова сказала" is a person
         if self.region.streets_named(self.toks[i].text):
             return True
-        parses = morph.parse(self.low[i])
-        return bool(parses) and parses[0].tag.case == "gent" and "Surn" in parses[0].tag
+        if self.gazetteer(i) is not None or self.toks[i].lemma in NOT_VILLAGE or self.toks[i].text.isupper():
+            return False  # a town, an organisation, an abbreviation («пр. Победы, ГМЦ»)
+        low = self.low[i]
+        parses = morph.parse(low)[:4]
+        if not parses or "Name" in parses[0].tag or "Patr" in parses[0].tag:
+            return False
+        if any(p.tag.case == "gent" and "Surn" in p.tag for p in parses):
+            return True
+        if any(p.tag.POS == "ADJF" and p.tag.gender == "femn" for p in parses[:2]):
+            return True
+        return unknown_word(low) or low.endswith("ка") and parses[0].tag.POS == "NOUN" and parses[0].tag.case == "nomn"
 
     def known_street(self, i: int) -> tuple[int, str] | None:
         """A street of the pack written without a type word, starting at token i: (end, normal)."""
@@ -187,6 +248,8 @@ class PlaceScan(HouseScan):
                     self.emit(i, end, "settlement", f"{canon if canon != 'микрорайон' or not stype else stype} {canonical}")
                 return end
         end = j if sentence_end else self.take_name(j, strong or w in NEEDS_DOT and dotted, gender)
+        if kind == "street" and not sentence_end and canon == "улица":
+            end = self.street_name_more(j, end, w)
         if (end == j and not sentence_end and kind == "street" and j + 1 < self.n and self.is_word(j)
                 and self.low[j] not in NOT_NAME and self.low[j] not in MARKERS and self.house_at(j + 1, marked=False)):
             end = j + 1  # "пр.победы 25": a lower-case name with a house number after it
@@ -246,14 +309,18 @@ class PlaceScan(HouseScan):
                 e = self.take_name(k + 1, False)
                 if e == k + 1:
                     break
+                e = self.street_name_more(k + 1, e, w)
                 self.emit(k + 1, e, "street", f"улица {self.street_name(k + 1, e)}")
                 k = e
             return k
-        # a list of names after a singular type word: "на ул.Глинко, Чернышевского"
+        # a list of names after a singular type word: "на ул.Глинко, Чернышевского", "ул. Анциферовка, Какуринка, Заречка"
         if kind == "street" and end_span + 1 < self.n and self.low[end_span] in (",", "и") and self.list_name(end_span + 1):
-            e = self.take_name(end_span + 1, False, max_words=2)
-            self.emit(end_span + 1, e, "street", f"{canon} {self.street_name(end_span + 1, e)}")
-            return e
+            k = end_span
+            while k + 1 < self.n and self.low[k] in (",", "и") and self.list_name(k + 1):
+                e = self.take_name(k + 1, False, max_words=2)
+                self.emit(k + 1, e, "street", f"{canon} {self.street_name(k + 1, e)}")
+                k = e
+            return k
         # a house number right after a street: "ул. Ленина 5", "ул. Ленина, д. 5"
         if kind == "street":
             k = end_span
@@ -321,11 +388,10 @@ class PlaceScan(HouseScan):
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
         if gz is not None and gz[0] < self.n and self.low[gz[0]] in ("обл", "области", "область", "обл."):
             gz = None  # "Курск обл водоканал": the region, not the city
+        if gz is not None and gz[3] and (prev not in PREP_PLACE or not self.is_cap(i)):
+            gz = None  # a strict name («Парковая») is a place only after a preposition; else maybe a street
         if gz is not None:
             end, gkind, canonical, strict = gz
-            if strict:
-                if prev not in PREP_PLACE or not self.is_cap(i):
-                    return None
             # "Курчатов" as a surname after a first name: skip
             if i > 0 and self.is_word(i - 1) and self.is_cap(i - 1) and any("Name" in p.tag for p in morph.parse(self.low[i - 1])[:1]):
                 return None
@@ -379,6 +445,10 @@ class PlaceScan(HouseScan):
                     self.emit(k, house[0], "house", house[1])
                     return self.more_houses(house[0])
                 return end
+        if (prev in STREET_PREP or prev in HOUSE_BEFORE_NAME or prev in ADDRESS_WORDS) and self.is_cap(i):
+            nxt = self.street_before_house(i)
+            if nxt is not None:
+                return nxt
         if prev in ("в", "во", "до", "из", "под", "около", "возле", "за") and self.is_cap(i) and not t.text.isupper():
             village = self.village(i)
             if village is not None:
@@ -420,6 +490,43 @@ class PlaceScan(HouseScan):
                 self.emit(i, i + 1, "street", f"улица {name}")
                 return i + 1
         return None
+
+    def street_before_house(self, i: int) -> int | None:
+        """«на Батова 2», «дома Островского 4», «во дворе Семеновской, 79», «(Григорова 42)», «по адресам
+        Горняков 4, 6»: a name the pack does not know, written without a type word after a preposition,
+        a house word or a bracket, is a street when a house number follows it. The name reads as a
+        street's: a surname in the genitive, an adjective, a word no dictionary knows, a first name
+        with a surname («Карла Маркса»), a plural noun after «по адресу» («Горняков»); never a first
+        name or patronymic alone («Анне Михайловне 07.02.1942»), an abbreviation or a common word."""
+        t, low, n = self.toks[i], self.low, self.n
+        if t.text.isupper() or low[i] in NOT_NAME or low[i] in MARKERS or low[i] in POST or t.is_stop:
+            return None
+        parses = morph.parse(low[i])[:4]
+        if not parses:
+            return None
+        end = i + 1
+        if "Name" in parses[0].tag or "Patr" in parses[0].tag:
+            if not (end < n and self.is_word(end) and self.is_cap(end) and self.adjacent_words(i, end)
+                    and any("Surn" in p.tag and p.tag.case == "gent" for p in morph.parse(low[end])[:4])):
+                return None
+            end += 1  # «Карла Маркса», «Розы Люксембург»
+        elif not (any("Surn" in p.tag and p.tag.case == "gent" for p in parses)
+                  or any(p.tag.POS == "ADJF" and p.tag.gender == "femn" for p in parses[:2])
+                  or unknown_word(low[i]) and not any("Geox" in p.tag for p in parses[:1])
+                  or low[i - 1] in ADDRESS_WORDS and parses[0].tag.POS == "NOUN" and parses[0].tag.number == "plur"):
+            return None
+        k = end + 1 if end < n and low[end] == "," else end
+        marked = k < n and low[k] in ("д", "дом")
+        if marked:
+            k = self.skip_dot(k + 1)
+        if k >= n or self.toks[k].kind != "number":
+            return None
+        house = self.house_at(k, marked=marked)
+        if house is None:
+            return None
+        self.emit(i, end, "street", f"улица {self.street_name(i, end)}")
+        self.emit(end + (low[end] == ",") if marked else k, house[0], "house", house[1])
+        return self.more_houses(house[0])
 
     def place_before_street(self, i: int, k: int) -> bool:
         """'Курчатов ул. Гайдара', 'в Льгове улица Красная': the gazetteer name [i, k) is a place, not
