@@ -139,4 +139,5 @@ def test_the_typo_lookup_reads_names_with_numbers():
     pack = load_region("kursk")
     assert [s.name for s in pack.streets_like("50-лет Октября")] == ["50 лет Октября"]
     assert [s.name for s in pack.streets_like("3-я Песковская")] == ["3-я Песковская"]  # an ordinal stays one word
-    assert pack.streets_like("8 Марта") == ()  # a number without a hyphen: no such street in the pack
+    assert [s.name for s in pack.streets_like("8 марта")] == ["8 Марта"]  # a number without a hyphen
+    assert pack.streets_like("12 Декабря") == ()

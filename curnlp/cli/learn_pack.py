@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
                           min_share=args.min_share, command=command)
     finally:
         table.close()
+    pack["provenance"]["archive"] = Path(args.archive).name  # rows were passed, not the file: name it
     path = write_pack(pack, args.output)
     mined = pack["provenance"]["mined"]
     print(f"{path}: {mined['streets']} mined streets, {mined['settlements']} mined settlements to review", file=sys.stderr)
