@@ -141,3 +141,11 @@ def test_the_typo_lookup_reads_names_with_numbers():
     assert [s.name for s in pack.streets_like("3-я Песковская")] == ["3-я Песковская"]  # an ordinal stays one word
     assert [s.name for s in pack.streets_like("8 марта")] == ["8 Марта"]  # a number without a hyphen
     assert pack.streets_like("12 Декабря") == ()
+
+
+def test_a_lowercase_town_after_a_preposition():
+    place = locate("в братске по ул. Мира не убирают снег с тротуаров", "irkutsk")
+    assert place.municipality is not None and place.municipality.name == "Братск"
+    assert kn("живу в курске на ул. Союзной")[0] == ("city", "город Курск")
+    # a common word that is also a town («Орёл») stays a word
+    assert kn("В орле нет света, в мире нет справедливости") == []

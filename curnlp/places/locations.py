@@ -25,7 +25,8 @@ from typing import Iterable
 
 from ..errors import InvalidInput, describe
 from ..normalize import Normalized, normalize
-from .lexicon import ADDRESS_WORDS, BEFORE_POST, CROSSING, HOUSE, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, START_WORDS
+from .lexicon import (ADDRESS_WORDS, BEFORE_POST, CROSSING, HOUSE, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS,
+                      PREP_PLACE, START_WORDS)
 from .packs import Region, load_region
 from .recognizers import PlaceScan
 
@@ -67,14 +68,15 @@ class _Scan(PlaceScan):
         them in step: tests/test_places_shortcuts.py compares with a scan of every token).
         The scan skips every other token (most words)."""
         low, cap, n = self.low, self.cap, self.n
-        street_keys, lower_doc = self.region.street_keys, self.lower_doc
+        street_keys, surface_names, lower_doc = self.region.street_keys, self.region.surface_names, self.lower_doc
         out = []
         for i, t in enumerate(self.toks):
             if t.kind == "word":
                 w = low[i]
                 if (cap[i] or lower_doc or w in START_WORDS or t.lemma in LANDMARKS
                         or i + 1 < n and low[i + 1] in BEFORE_POST
-                        or i > 0 and (low[i - 1] in ADDRESS_WORDS or low[i - 1] == ":")
+                        or i > 0 and (low[i - 1] in ADDRESS_WORDS or low[i - 1] == ":"
+                                      or low[i - 1] in PREP_PLACE and surface_names(t.lemma))
                         or street_keys(t.lemma)):
                     out.append(i)
             elif t.kind == "number" or low[i] == "№":

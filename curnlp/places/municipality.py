@@ -135,12 +135,16 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     name is ambiguous). A vote for a city also supports the inner okrug or town inside it
     that was mentioned (the most specific unit wins: "Курск, Сеймский округ" -> the okrug).
     A numbered landmark that only one municipality has (``numbered_landmarks`` in the pack:
-    in Kursk, schools from № 15 and kindergartens from № 40) votes 0.5. A street the pack
-    ties to one municipality votes 0.6 («ул. Литейная» → Льгов). With no
-    such evidence, streets or houses resolve to the pack's default city (Kursk) with low
-    confidence (0.35), unless the message names a village the pack does not know, or (given its
-    ``text``) speaks of a village or settlement at all («в нашем посёлке»): then its municipality
-    is unknown (None), not the capital. Ties go to the earliest mention.
+    in Kursk, schools from № 15 and kindergartens from № 40) votes 0.5; an institution named by
+    a district's adjective («в Льговской ЦРБ») 0.45, a guess (the region often runs it). A street
+    the pack ties to one municipality votes 0.6 («ул. Литейная» → Льгов; a typo of a pack street
+    counts, «Липкнехта»). With no such evidence, streets or houses resolve to the pack's default
+    city (Kursk) with low confidence (0.35) only when a street is one the pack knows (a name
+    several towns share, «Ленина»); a street it does not know (in a pack without streets, any),
+    a message that names a village the pack does not know, or (given its ``text``) speaks of a
+    village at all («в нашем посёлке») gets None, not the capital. Places named as someone's
+    registration («муж прописан в Курчатовском районе», :func:`registered_at`) vote only when
+    nothing else does. Ties go to the earliest mention.
 
     ``confidence`` = the winner's strongest evidence weight x its share of all votes.
 

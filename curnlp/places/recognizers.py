@@ -380,15 +380,21 @@ class PlaceScan(HouseScan):
         t = self.toks[i]
         prev = self.low[i - 1] if i > 0 else ""
         if t.kind != "word" or not (self.cap[i] or self.lower_doc or prev in ADDRESS_WORDS or prev == ":"
-                                    or self.region.street_keys(t.lemma)):
+                                    or self.region.street_keys(t.lemma)
+                                    or prev in PREP_PLACE and self.region.surface_names(t.lemma)):
             return None  # a lower-case word of a mixed-case message names a place only as a pack street or an address
-        gz = self.gazetteer(i)
+        lower_town = not (self.cap[i] or self.lower_doc) and prev in PREP_PLACE and name_like(w)
+        if lower_town:  # «в братске по ул. Мира»: a town of the pack, lowercase, after a preposition
+            gz = self.gazetteer(i, need_cap=False)
+            gz = gz if gz is not None and gz[1] == "city" else None
+        else:
+            gz = self.gazetteer(i)
         if (gz is not None and gz[0] < self.n and STREET.get(self.low[gz[0]], ("",))[0] == "street"
                 and not self.place_before_street(i, gz[0])):
             gz = None  # "Майского бульвара", "Полевой улице": the name of a street, not the village
         if gz is not None and gz[0] < self.n and self.low[gz[0]] in ("обл", "области", "область", "обл."):
             gz = None  # "Курск обл водоканал": the region, not the city
-        if gz is not None and gz[3] and (prev not in PREP_PLACE or not self.is_cap(i)):
+        if gz is not None and gz[3] and not lower_town and (prev not in PREP_PLACE or not self.is_cap(i)):
             gz = None  # a strict name («Парковая») is a place only after a preposition; else maybe a street
         if gz is not None:
             end, gkind, canonical, strict = gz
