@@ -149,3 +149,15 @@ def test_a_lowercase_town_after_a_preposition():
     assert kn("живу в курске на ул. Союзной")[0] == ("city", "город Курск")
     # a common word that is also a town («Орёл») stays a word
     assert kn("В орле нет света, в мире нет справедливости") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В сквере на Веспремской трава не скошена", [("street", "улица Веспремская")]),
+    ("Выезжая с Институтской на Кавказскую, невозможно повернуть",
+     [("street", "улица Институтская"), ("street", "улица Кавказская")]),
+    ("Ремонт на Курской АЭС затянулся", []),  # an organisation, not the pack's «улица Курская»
+    ("Диагноз от Сапрановой, были ошарашены", []),  # a surname
+    ("Совместно с Центральной дирекцией вокзалов", []),
+])
+def test_an_adjective_after_a_preposition_names_a_street_only_alone(text, expected):
+    assert kn(text) == expected

@@ -21,6 +21,12 @@ from .names import (adjective_genders, canon_name, cap_name, common_noun, inflec
 from .packs import district_named
 
 
+def _dictionary_adjective(word: str) -> bool:
+    """A word the dictionary knows whose likeliest reading is an adjective («институтской»), not a surname."""
+    parses = morph.parse(word)
+    return bool(parses) and parses[0].tag.POS == "ADJF" and morph.analyzer().word_is_known(word)
+
+
 class PlaceScan(HouseScan):
     """Streets, settlements, cities, districts, landmarks and crossings."""
 
@@ -415,8 +421,9 @@ class PlaceScan(HouseScan):
             listed = (bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] in (i - 1, i - 2) and prev in ("и", ",")
                       and not self.noun_phrase_goes_on(end))
             one_common = end == i + 1 and common_noun(t.text)
-            noun_next = end == i + 1 and end < self.n and self.is_word(end) and not self.is_cap(end) and any(
-                p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
+            noun_next = end == i + 1 and end < self.n and self.is_word(end) and (
+                not self.is_cap(end) and any(p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
+                or len(self.toks[end].text) > 1 and self.toks[end].text.isupper())  # "на Курской АЭС"
             typed = STREET.get(self.low[end], ("",)) if end < self.n else ("",)
             if typed[0] == "street" and not adjective_genders(t.text) and not self.place_before_street(i, end):
                 # the type word after a pack street's noun name, as address lists write it: "Ленина ул., д. 5"
@@ -468,7 +475,11 @@ class PlaceScan(HouseScan):
             k += 1
         text_low = t.text.lower()
         before_number = text_low.endswith(("ая", "яя")) and k < self.n and self.toks[k].kind == "number"
-        after_na = i > 0 and self.low[i - 1] in ("на", "по") and self.is_cap(i) and text_low.endswith(("ой", "ей"))
+        after_na = i > 0 and self.is_cap(i) and (
+            self.low[i - 1] in ("на", "по") and text_low.endswith(("ой", "ей"))
+            # «выезжая с Институтской на Кавказскую»: a dictionary adjective, not a surname («от Ивановой»)
+            or (self.low[i - 1] in ("с", "со", "от", "до") and text_low.endswith(("ой", "ей"))
+                or self.low[i - 1] == "на" and text_low.endswith(("ую", "юю"))) and _dictionary_adjective(text_low))
         if not (before_number or after_na):
             return None
         genders = adjective_genders(t.text)
@@ -488,7 +499,9 @@ class PlaceScan(HouseScan):
             nxt = i + 1
             if nxt < self.n and self.toks[nxt].kind == "word":
                 nparses = morph.parse(self.low[nxt])
-                if any(p.tag.POS in ("NOUN", "ADJF") for p in nparses[:2]) or self.is_cap(nxt):
+                # «на Советской площади», «с Центральной дирекцией»: the adjective's noun follows it, in its case;
+                # a noun in the nominative starts the next clause («на Веспремской трава не скошена»)
+                if any(p.tag.POS in ("NOUN", "ADJF") and p.tag.case != "nomn" for p in nparses[:2]) or self.is_cap(nxt):
                     return None
             # sentence-initial capital after "на" is impossible, so the capital marks a name
             name = inflect_adjective(t.text, "femn")
