@@ -118,6 +118,9 @@ def test_ordinary_words_after_the_street_word_are_not_names(text):
     ("Свалка на Карла Маркса 66/8", [("street", "улица Карла Маркса"), ("house", "дом 66/8")]),
     ("Мы живем на 9 этаже дома Сентюрева 1/3 в 3 подъезде", [("street", "улица Сентюрева"), ("house", "дом 1/3")]),
     ("Во дворе дома Парковая 14 нет освещения", [("street", "улица Парковая"), ("house", "дом 14")]),
+    ("Территория домов по улице Пигорева 22 , Пигорева 24 и Дейнеки 8. Просьба разъяснить",
+     [("street", "улица Пигорева"), ("house", "дом 22"), ("street", "улица Пигорева"), ("house", "дом 24"),
+      ("street", "улица Дейнеки"), ("house", "дом 8")]),
 ])
 def test_an_unknown_street_before_a_house_number(text, expected):
     assert kn(text) == expected
@@ -131,6 +134,11 @@ def test_an_unknown_street_before_a_house_number(text, expected):
 ])
 def test_names_before_numbers_that_are_not_addresses(text):
     assert [k for k, _ in kn(text)] == []
+
+
+def test_an_address_list_goes_on_only_with_street_names():
+    assert kn("Живу на ул. Ленина 5, Иванов 3 раза звонил в управляющую компанию") == [
+        ("street", "улица Ленина"), ("house", "дом 5")]
 
 
 def test_the_typo_lookup_reads_names_with_numbers():

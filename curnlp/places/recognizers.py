@@ -458,7 +458,8 @@ class PlaceScan(HouseScan):
                     self.emit(k, house[0], "house", house[1])
                     return self.more_houses(house[0])
                 return end
-        if (prev in STREET_PREP or prev in HOUSE_BEFORE_NAME or prev in ADDRESS_WORDS) and self.is_cap(i):
+        after_house = prev in (",", "и") and bool(self.out) and self.out[-1][2] == "house" and self.out[-1][1] == i - 1
+        if (prev in STREET_PREP or prev in HOUSE_BEFORE_NAME or prev in ADDRESS_WORDS or after_house) and self.is_cap(i):
             nxt = self.street_before_house(i)
             if nxt is not None:
                 return nxt
@@ -512,8 +513,9 @@ class PlaceScan(HouseScan):
 
     def street_before_house(self, i: int) -> int | None:
         """«на Батова 2», «дома Островского 4», «во дворе Семеновской, 79», «(Григорова 42)», «по адресам
-        Горняков 4, 6»: a name the pack does not know, written without a type word after a preposition,
-        a house word or a bracket, is a street when a house number follows it. The name reads as a
+        Горняков 4, 6», «ул. Пигорева 22, Пигорева 24»: a name the pack does not know, written without a
+        type word after a preposition, a house word, a bracket or another address, is a street when a
+        house number follows it. The name reads as a
         street's: a surname in the genitive, an adjective, a word no dictionary knows, a first name
         with a surname («Карла Маркса»), a plural noun after «по адресу» («Горняков»); never a first
         name or patronymic alone («Анне Михайловне 07.02.1942»), an abbreviation or a common word."""
