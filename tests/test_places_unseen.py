@@ -169,3 +169,15 @@ def test_a_lowercase_town_after_a_preposition():
 ])
 def test_an_adjective_after_a_preposition_names_a_street_only_alone(text, expected):
     assert kn(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Яма на пересечении улиц Карла Маркса - Ломакина.", [("street", "улица Карла Маркса"), ("street", "улица Ломакина")]),
+    ("Около перекрёстка Маяковского/Октябрьская не скошена трава",
+     [("street", "улица Маяковского"), ("street", "улица Октябрьская")]),
+    ("В районе деревни клишино, спуск к реке размыт", [("settlement", "деревня Клишино")]),
+    ("Запах с кухни ближайшего дома номер 38 - терпение кончилось", [("house", "дом 38")]),
+    ("Живу на ул. Ленина - это главная улица", [("street", "улица Ленина")]),
+])
+def test_crossings_with_a_dash_lowercase_unknown_names_and_spelled_out_numbers(text, expected):
+    assert kn(text) == expected

@@ -31,7 +31,7 @@ class HouseScan(TokenScan):
         """A house number starting at token i: (end, normal)."""
         if i >= self.n:
             return None
-        if self.low[i] == "№":
+        if self.low[i] in ("№", "номер"):  # «дома номер 38»
             i += 1
             if i >= self.n:
                 return None

@@ -22,11 +22,14 @@ def ordinal_name(text: str, gender: str) -> str:
 
 @lru_cache(maxsize=20_000)
 def lower_name_ok_strict(word: str, gender: str) -> bool:
-    """A lowercase word after a type word in a mixed-case message: an agreeing adjective or a proper name."""
+    """A lowercase word after a type word in a mixed-case message: an unknown word, an agreeing adjective or a proper name."""
     genders = adjective_genders(word)
+    low = word.lower()
+    if len(low) >= 4 and low.isalpha() and not morph.analyzer().word_is_known(low):
+        return True  # a word no dictionary knows: a name («в районе деревни клишино»)
     if genders:
         return gender in genders
-    parses = morph.parse(word.lower())
+    parses = morph.parse(low)
     return bool(parses) and parses[0].tag.POS == "NOUN" and any(g in parses[0].tag for g in ("Surn", "Name", "Geox"))
 
 

@@ -27,6 +27,10 @@ def _dictionary_adjective(word: str) -> bool:
     return bool(parses) and parses[0].tag.POS == "ADJF" and morph.analyzer().word_is_known(word)
 
 
+#: what joins the streets of a list or a crossing: «Глинко, Чернышевского», «Карла Маркса - Ломакина», «Маяковского/Октябрьская»
+LIST_SEPARATORS = frozenset((",", "и", "-", "–", "—", "/"))
+
+
 class PlaceScan(HouseScan):
     """Streets, settlements, cities, districts, landmarks and crossings."""
 
@@ -90,7 +94,7 @@ class PlaceScan(HouseScan):
                 break
             found.append((j, end))
             j = end
-            if j < self.n and self.low[j] in ("и", ",") and len(found) < 2:
+            if j < self.n and self.low[j] in LIST_SEPARATORS and len(found) < 2:
                 j += 1
             else:
                 break
@@ -311,7 +315,7 @@ class PlaceScan(HouseScan):
         self.emit(i, end_span, kind, f"{canon} {name}")
         if w in PLURAL_STREET:  # "между улицами Пионеров и Нижняя Луговая"
             k = end_span
-            while k + 1 < self.n and self.low[k] in ("и", ",") and self.is_word(k + 1) and self.is_cap(k + 1):
+            while k + 1 < self.n and self.low[k] in LIST_SEPARATORS and self.is_word(k + 1) and self.is_cap(k + 1):
                 e = self.take_name(k + 1, False)
                 if e == k + 1:
                     break
@@ -320,9 +324,9 @@ class PlaceScan(HouseScan):
                 k = e
             return k
         # a list of names after a singular type word: "на ул.Глинко, Чернышевского", "ул. Анциферовка, Какуринка, Заречка"
-        if kind == "street" and end_span + 1 < self.n and self.low[end_span] in (",", "и") and self.list_name(end_span + 1):
+        if kind == "street" and end_span + 1 < self.n and self.low[end_span] in LIST_SEPARATORS and self.list_name(end_span + 1):
             k = end_span
-            while k + 1 < self.n and self.low[k] in (",", "и") and self.list_name(k + 1):
+            while k + 1 < self.n and self.low[k] in LIST_SEPARATORS and self.list_name(k + 1):
                 e = self.take_name(k + 1, False, max_words=2)
                 self.emit(k + 1, e, "street", f"{canon} {self.street_name(k + 1, e)}")
                 k = e
