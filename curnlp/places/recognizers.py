@@ -524,6 +524,8 @@ class PlaceScan(HouseScan):
         with a surname («Карла Маркса»), a plural noun after «по адресу» («Горняков»); never a first
         name or patronymic alone («Анне Михайловне 07.02.1942»), an abbreviation or a common word."""
         t, low, n = self.toks[i], self.low, self.n
+        if not any(self.toks[k].kind == "number" for k in range(i + 1, min(i + 5, n))):
+            return None  # the cheap test first: no number close after the name
         if t.text.isupper() or low[i] in NOT_NAME or low[i] in MARKERS or low[i] in POST or t.is_stop:
             return None
         parses = morph.parse(low[i])[:4]
