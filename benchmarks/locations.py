@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--corpus", help="appeals.csv (default $CURNLP_CORPUS or ../shared/corpora/kursk/appeals.csv)")
     ap.add_argument("--gold", nargs="+", default=[str(ROOT / "corpora" / "locations_gold.jsonl"),
                                                    str(ROOT / "corpora" / "locations_gold_blind.jsonl"),
+                                                   str(ROOT / "corpora" / "locations_gold_dev.jsonl"),
                                                    str(ROOT / "corpora" / "locations_gold_test.jsonl")],
                     help="gold sets, each reported separately")
     ap.add_argument("--route", action="store_true", help="also time full route_many with the shipped model")
