@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import morph
 from .houses import HouseScan
-from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, HOUSE, HOUSE_BEFORE_NAME, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, MONTHS, RANKS, NEEDS_DOT, NOT_NAME, NOT_VILLAGE,
+from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, CROSSING, HOUSE, HOUSE_BEFORE_NAME, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, MONTHS, RANKS, NEEDS_DOT, NOT_NAME, NOT_VILLAGE,
                       ORDINAL_ENDINGS, PLURAL_STREET, POST, POST_QUALIFIERS, PREP_PLACE, STREET, STREET_PREP, UNITS,
                       VILLAGE_SUFFIXES)
 from .names import (adjective_genders, canon_name, cap_name, common_noun, inflect_adjective, name_like, nominative,
@@ -117,6 +117,9 @@ class PlaceScan(HouseScan):
             return end + 1
         if end != j or j + 1 > n:
             return end
+        known = self.known_street(j, lower_ok=True)  # «за улицей дружбы»: a pack street, lowercase
+        if known is not None:
+            return known[0]
         if (j + 1 < n and self.toks[j].kind == "number" and low[j].isdigit() and low[j + 1] in MONTHS
                 and self.adjacent_words(j, j + 1)):
             return j + 2
@@ -140,6 +143,22 @@ class PlaceScan(HouseScan):
         """Token j is a lower-case noun or adjective: the name before it modifies it ("Курские электрические сети")."""
         return (j < self.n and self.is_word(j) and not self.is_cap(j)
                 and any(p.tag.POS in ("NOUN", "ADJF") for p in morph.parse(self.low[j])[:1]))
+
+    def agreeing_noun_next(self, i: int, pos: tuple[str, ...] = ("NOUN", "ADJF")) -> bool:
+        """Is token i followed by a lowercase noun or adjective in an oblique case, the noun its adjective
+        goes with («на Советской площади», «до красной дубравы»)? A nominative starts a new clause
+        («на Союзной яма»)."""
+        j = i + 1
+        return (j < self.n and self.is_word(j) and not self.is_cap(j)
+                and any(p.tag.POS in pos and p.tag.case != "nomn" for p in morph.parse(self.low[j])[:1]))
+
+    def street_list(self, k: int, canon: str) -> int:
+        """Further streets of a list starting at token k (a separator): «, Чернышевского и Уфимцева»."""
+        while k + 1 < self.n and self.low[k] in LIST_SEPARATORS and self.list_name(k + 1):
+            e = self.take_name(k + 1, False, max_words=2)
+            self.emit(k + 1, e, "street", f"{canon} {self.street_name(k + 1, e)}")
+            k = e
+        return k
 
     def list_name(self, i: int) -> bool:
         """Is token i the next name of a street list after a typed street («ул.Глинко, Чернышевского»,
@@ -167,22 +186,29 @@ class PlaceScan(HouseScan):
             return True
         return unknown_word(low) or low.endswith("ка") and parses[0].tag.POS == "NOUN" and parses[0].tag.case == "nomn"
 
-    def known_street(self, i: int) -> tuple[int, str] | None:
-        """A street of the pack written without a type word, starting at token i: (end, normal)."""
+    def known_street(self, i: int, lower_ok: bool = False) -> tuple[int, str] | None:
+        """A street of the pack written without a type word, starting at token i: (end, normal).
+        ``lower_ok``: the context makes a lowercase word a street's name («на перекрёстке краснополянской»)."""
         t = self.toks[i]
-        if t.kind != "word":
+        if t.kind != "word" and not (t.kind == "number" and "-" in t.text):
             return None
-        keys = self.region.street_keys(t.lemma)
+        lemma, first = t.lemma, 1
+        head, _, tail = lemma.partition("-")
+        if head.isdigit() and tail in ("год", "лет"):  # «до 50-лет Октября»: one token, two words of the key
+            keys, first = tuple(k for k in self.region.street_keys(head) if len(k) > 2 and k[1] == tail), 2
+        else:
+            keys = self.region.street_keys(lemma)
         if not keys and self.low[i].endswith(("ой", "ей", "ую")) and self.is_cap(i):  # "на Литейной": a noun's lemma
             adj = inflect_adjective(t.text, "femn")
             keys = self.region.street_keys(morph.lemma(adj)) if adj else ()
             keys = tuple(k for k in keys if len(k) == 1)
-        if not keys or (not self.is_cap(i) and not self.lower_doc and not name_like(self.low[i])):
+        if not keys or (t.kind == "word" and not self.is_cap(i) and not self.lower_doc and not lower_ok
+                        and not name_like(self.low[i])):
             return None  # lower case only for words no dictionary knows as common ones ("на дериглазова")
         for key in keys:
             if len(key[0]) == 1 and not (i + 1 < self.n and self.low[i + 1] == "."):
                 continue  # "К. Маркса" needs its dot
-            j, k = i + 1, 1
+            j, k = i + 1, first
             while k < len(key) and j < self.n:
                 if self.low[j] in (".", "-") and j > i:
                     j += 1
@@ -236,6 +262,8 @@ class PlaceScan(HouseScan):
             return None  # "д. 5" is a house
         if kind == "street" and w in ("пр",) and j < self.n and self.toks[j].kind == "number":
             return None
+        if kind == "street" and j < self.n and self.low[j] in ("им", "имени"):
+            j = self.skip_dot(j + 1)  # «проспекта им. Дериглазова»
         # quoted names: СНТ «Березка», СНТ `Березка`
         quote = None
         if j < self.n and self.low[j] in ("«", '"', "`", "'", "“", "„"):
@@ -270,7 +298,7 @@ class PlaceScan(HouseScan):
             # "Союзной улице": the name precedes the type word
             lower_ok = i + 1 < self.n and self.house_at(i + 1, marked=False) is not None  # "магистральный проезд 16б"
             initial = i == 1 or i > 1 and self.low[i - 2] in (".", "!", "?", "\n")  # "Отвратительный проезд ..."
-            if (kind == "street" and i > 0 and not self.used[i - 1] and self.is_word(i - 1)
+            if ((kind == "street" or canon == "микрорайон") and i > 0 and not self.used[i - 1] and self.is_word(i - 1)
                     and (self.is_cap(i - 1) and (not initial or self.region.streets_named(self.toks[i - 1].text)) or lower_ok)):
                 genders = adjective_genders(toks_text := self.toks[i - 1].text)
                 if genders and gender in genders and self.low[i - 1] not in NOT_NAME:
@@ -279,7 +307,7 @@ class PlaceScan(HouseScan):
                     if a > 0 and not self.used[a - 1] and self.low[a - 1][:1].isdigit() and "-" in self.low[a - 1]:
                         a -= 1  # "7-му Промышленному переулку"
                         name = f"{ordinal_name(self.low[a], gender)} {name}"
-                    self.emit(a, i + 1, "street", f"{canon} {name}")
+                    self.emit(a, i + 1, kind, f"{canon} {name}")  # «Союзной улице», «Северо-Западный микрорайон»
                     house = self.house_at(i + 1, marked=False)
                     if house is not None:
                         self.emit(i + 1, house[0], "house", house[1])
@@ -325,12 +353,7 @@ class PlaceScan(HouseScan):
             return k
         # a list of names after a singular type word: "на ул.Глинко, Чернышевского", "ул. Анциферовка, Какуринка, Заречка"
         if kind == "street" and end_span + 1 < self.n and self.low[end_span] in LIST_SEPARATORS and self.list_name(end_span + 1):
-            k = end_span
-            while k + 1 < self.n and self.low[k] in LIST_SEPARATORS and self.list_name(k + 1):
-                e = self.take_name(k + 1, False, max_words=2)
-                self.emit(k + 1, e, "street", f"{canon} {self.street_name(k + 1, e)}")
-                k = e
-            return k
+            return self.street_list(end_span, canon)
         # a house number right after a street: "ул. Ленина 5", "ул. Ленина, д. 5"
         if kind == "street":
             k = end_span
@@ -417,16 +440,22 @@ class PlaceScan(HouseScan):
                 stype = self.region.settlement_type(canonical) or "посёлок"
                 self.emit(i, end, "settlement", f"{stype} {canonical}")
             return end
-        street = self.known_street(i)
+        # a lowercase pack street: the next item of a street list («краснополянской и дружбы»), or a
+        # feminine adjective standing alone after a preposition («с обоянской всё течёт»; not «по новой»)
+        lower_ok = not self.is_cap(i) and (
+            prev in ("и", ",", "-") and bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] == i - 1
+            or (prev in STREET_PREP or prev in CROSSING) and t.lemma != "новый" and "femn" in (adjective_genders(t.text) or ())
+            and not self.agreeing_noun_next(i))
+        street = self.known_street(i, lower_ok)
         if street is not None:
             end, normal = street
             k = end + 1 if end < self.n and self.low[end] == "," else end
             house = self.house_at(k, marked=False) if k < self.n and self.toks[k].kind == "number" else None
             listed = (bool(self.out) and self.out[-1][2] == "street" and self.out[-1][1] in (i - 1, i - 2) and prev in ("и", ",")
                       and not self.noun_phrase_goes_on(end))
-            one_common = end == i + 1 and common_noun(t.text)
+            one_common = end == i + 1 and common_noun(t.text) and not listed  # «Ленина и Мира»: a list's item may be a noun
             noun_next = end == i + 1 and end < self.n and self.is_word(end) and (
-                not self.is_cap(end) and any(p.tag.POS == "NOUN" for p in morph.parse(self.low[end])[:1])  # "на Советской площади"
+                not self.is_cap(end) and (self.agreeing_noun_next(i, ("NOUN",)) or self.low[end] in MARKERS)  # "на Советской площади"
                 or len(self.toks[end].text) > 1 and self.toks[end].text.isupper())  # "на Курской АЭС"
             typed = STREET.get(self.low[end], ("",)) if end < self.n else ("",)
             if typed[0] == "street" and not adjective_genders(t.text) and not self.place_before_street(i, end):
@@ -446,9 +475,9 @@ class PlaceScan(HouseScan):
                     self.emit(k, house[0], "house", house[1])
                     return self.more_houses(house[0])
                 return end
-            if (prev in STREET_PREP or prev in ADDRESS_WORDS or prev == ":" or listed) and not one_common and not noun_next:
+            if (prev in STREET_PREP or prev in ADDRESS_WORDS or prev == ":" or listed or lower_ok) and not one_common and not noun_next:
                 self.emit(i, end, "street", normal)
-                return end
+                return self.street_list(end, "улица")  # «а именно: Ленина, Кирова и Октябрьская»
         if ((prev in ADDRESS_WORDS or prev == ":" and i > 1 and self.low[i - 2] in ADDRESS_WORDS)
                 and (self.is_cap(i) or i + 1 < self.n and self.toks[i + 1].kind == "number") and t.kind == "word"
                 and w not in NOT_NAME and w not in MARKERS and w not in HOUSE):
@@ -579,6 +608,17 @@ class PlaceScan(HouseScan):
             self.emit(i, nxt + 1, "settlement", f"населённый пункт {nominative(t.text)} {nominative(self.toks[nxt].text)}")
             return nxt + 1
         lemma = t.lemma
+        low = self.low[i]
+        if (low.endswith(("ском", "цком")) and self.low[i - 1] in ("в", "во") or low.endswith(("ского", "цкого"))
+                and self.low[i - 1] in ("из", "до", "около", "возле")) and len(low) > 7 and unknown_word(low):
+            # «в Голубицком»: a village named by a neuter adjective no dictionary knows, standing alone
+            if (nxt < self.n and self.is_word(nxt) and (self.is_cap(nxt) or self.low[nxt] in POST or self.low[nxt] in MARKERS)
+                    or self.agreeing_noun_next(i) or self.region.district(t.text, "district", typos=False)
+                    or self.region.district(t.text, "city_okrug", typos=False)):
+                return None
+            name = inflect_adjective(t.text, "neut") or cap_name(low[:-2 if low.endswith("ом") else -3] + "ое")
+            self.emit(i, i + 1, "settlement", f"населённый пункт {name}")
+            return i + 1
         if len(lemma) < 5 or not lemma.endswith(VILLAGE_SUFFIXES[:7]) or lemma in NOT_VILLAGE:
             return None
         if nxt < self.n and self.is_word(nxt) and self.is_cap(nxt):
