@@ -181,3 +181,27 @@ def test_an_adjective_after_a_preposition_names_a_street_only_alone(text, expect
 ])
 def test_crossings_with_a_dash_lowercase_unknown_names_and_spelled_out_numbers(text, expected):
     assert kn(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Прошу провести ремонт по ул. Хуторской (подъезд к домам : 12б, 12г, 16а) со стороны ТЦ",
+     [("street", "улица Хуторская"), ("house", "дом 12Б"), ("house", "дом 12Г"), ("house", "дом 16А")]),
+    ("Жители домов NN 78-80 по ул.Дубровинского просят спилить дерево",
+     [("house", "дом 78-80"), ("street", "улица Дубровинского")]),
+    ("Между домами улиц Союзная 51 и Союзная 53 отсутствует освещение",
+     [("street", "улица Союзная"), ("house", "дом 51"), ("street", "улица Союзная"), ("house", "дом 53")]),
+    ("Сухие деревья вблизи детской площадки В.Клыкова, д. 15 опасны", [("street", "проспект В. Клыкова"), ("house", "дом 15")]),
+    ("На пересечении 7-го промышленного переулка и улицы Менделеева упал знак",
+     [("street", "переулок 7-й Промышленный"), ("street", "улица Менделеева")]),
+    ("Жители дома Магистральный проезд, 24Б жалуются", [("street", "проезд Магистральный"), ("house", "дом 24Б")]),
+    ("В сторону Дериглазова вечером не уехать", [("street", "проспект Дериглазова")]),
+    ("Почему в Районе Курском не дают подарки?", []),  # the district's adjective, not «улица Курская»
+    ("Законы в Российской Федерации для всех", []),
+])
+def test_house_lists_plural_streets_and_streets_named_by_direction(text, expected):
+    assert kn(text) == expected
+
+
+def test_a_known_village_beats_the_district_centre_it_is_named_with():
+    assert municipality("Прошу продлить маршрут Льгов (ЦЕНТР) - д. Шерекино до школы") == "Льговский район"
+    assert municipality("г. Льгов, ул. Красная 5: нет света") == "Льгов"

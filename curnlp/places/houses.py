@@ -31,7 +31,7 @@ class HouseScan(TokenScan):
         """A house number starting at token i: (end, normal)."""
         if i >= self.n:
             return None
-        if self.low[i] in ("№", "номер"):  # «дома номер 38»
+        if self.low[i] in ("№", "номер", "n", "nn", "№№"):  # «дома номер 38», «домов NN 78-80»
             i += 1
             if i >= self.n:
                 return None
@@ -96,6 +96,8 @@ class HouseScan(TokenScan):
         if w not in HOUSE or (w == "№" and not (i > 0 and self.used[i - 1])):
             return None  # a bare "№" only right after a street: "ул. Ленина №10-а"
         j = self.skip_dot(i + 1)
+        if j + 1 < self.n and self.low[j] == ":" and self.toks[j + 1].kind == "number":
+            j += 1  # «к домам : 12б, 12г»
         house = self.house_at(j, marked=True)
         if house is None:
             return None

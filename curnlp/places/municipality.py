@@ -214,6 +214,15 @@ def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False,
         texts += evidence[parent]
     support = combined[winner] / total
     win = reg.municipalities[winner]
+    if win.kind in ("city", "urban_okrug"):
+        # «маршрут Льгов (ЦЕНТР) - д. Шерекино»: a known village of the district whose centre is the town
+        # is the more specific place
+        district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name
+                         and m.id in scores and any(loc.kind == "settlement" and m.id in dict(_votes(loc, reg))
+                                                    for loc in locs)), None)
+        if district is not None:
+            return _match(reg, district, round(best_weight[district.id] * min(1.0, combined[district.id] / total), 3),
+                          tuple(evidence[district.id]))
     if rural and win.kind in ("city", "urban_okrug"):
         # "д. Шерекино ... Льгов": a village near a district centre belongs to that district
         district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name), None)

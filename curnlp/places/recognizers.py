@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import morph
 from .houses import HouseScan
 from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, CROSSING, HOUSE, HOUSE_BEFORE_NAME, INSTITUTION_QUALIFIERS, INSTITUTIONS, LANDMARKS, MARKERS, MONTHS, RANKS, NEEDS_DOT, NOT_NAME, NOT_VILLAGE,
-                      ORDINAL_ENDINGS, PLURAL_STREET, POST, POST_QUALIFIERS, PREP_PLACE, STREET, STREET_PREP, UNITS,
+                      ORDINAL_ENDINGS, PLURAL_STREET, POST, POST_QUALIFIERS, PREP_PLACE, STREET, STREET_PREP, TOWARD, UNITS,
                       VILLAGE_SUFFIXES)
 from .names import (adjective_genders, canon_name, cap_name, common_noun, inflect_adjective, name_like, nominative,
                     noun_nominative, ordinal_name, street_noun, unknown_word)
@@ -143,6 +143,14 @@ class PlaceScan(HouseScan):
         """Token j is a lower-case noun or adjective: the name before it modifies it ("Курские электрические сети")."""
         return (j < self.n and self.is_word(j) and not self.is_cap(j)
                 and any(p.tag.POS in ("NOUN", "ADJF") for p in morph.parse(self.low[j])[:1]))
+
+    def houses_after(self, k: int) -> int:
+        """The house numbers right after a street name ending at token k, if any; the token after them."""
+        house = self.house_at(k, marked=False) if k < self.n and self.toks[k].kind == "number" else None
+        if house is None:
+            return k
+        self.emit(k, house[0], "house", house[1])
+        return self.more_houses(house[0])
 
     def agreeing_noun_next(self, i: int, pos: tuple[str, ...] = ("NOUN", "ADJF")) -> bool:
         """Is token i followed by a lowercase noun or adjective in an oblique case, the noun its adjective
@@ -296,7 +304,9 @@ class PlaceScan(HouseScan):
             end = j + 1  # "с.будище": an unknown lower-case word after a dotted settlement abbreviation
         if end == j:
             # "Союзной улице": the name precedes the type word
-            lower_ok = i + 1 < self.n and self.house_at(i + 1, marked=False) is not None  # "магистральный проезд 16б"
+            after = i + 2 if i + 2 < self.n and self.low[i + 1] == "," else i + 1
+            lower_ok = (after < self.n and self.house_at(after, marked=False) is not None  # "магистральный проезд 16б"
+                        or i > 1 and self.low[i - 2][:1].isdigit() and "-" in self.low[i - 2])  # "7-го промышленного переулка"
             initial = i == 1 or i > 1 and self.low[i - 2] in (".", "!", "?", "\n")  # "Отвратительный проезд ..."
             if ((kind == "street" or canon == "микрорайон") and i > 0 and not self.used[i - 1] and self.is_word(i - 1)
                     and (self.is_cap(i - 1) and (not initial or self.region.streets_named(self.toks[i - 1].text)) or lower_ok)):
@@ -304,13 +314,14 @@ class PlaceScan(HouseScan):
                 if genders and gender in genders and self.low[i - 1] not in NOT_NAME:
                     name = inflect_adjective(toks_text, gender) or cap_name(toks_text)
                     a = i - 1
-                    if a > 0 and not self.used[a - 1] and self.low[a - 1][:1].isdigit() and "-" in self.low[a - 1]:
-                        a -= 1  # "7-му Промышленному переулку"
+                    if (a > 0 and not self.used[a - 1] and self.low[a - 1][:1].isdigit()
+                            and ("-" in self.low[a - 1] or self.low[a - 1][-1:].isalpha())):
+                        a -= 1  # "7-му Промышленному переулку", "3й Краснополянский переулок"
                         name = f"{ordinal_name(self.low[a], gender)} {name}"
                     self.emit(a, i + 1, kind, f"{canon} {name}")  # «Союзной улице», «Северо-Западный микрорайон»
-                    house = self.house_at(i + 1, marked=False)
+                    house = self.house_at(after, marked=False)
                     if house is not None:
-                        self.emit(i + 1, house[0], "house", house[1])
+                        self.emit(after, house[0], "house", house[1])
                         return self.more_houses(house[0])
                     return i + 1
             # "по 40-му переулку", "2-й проезд": an ordinal alone names a lane
@@ -341,15 +352,15 @@ class PlaceScan(HouseScan):
         if canon == "СНТ":
             name = " ".join(words)
         self.emit(i, end_span, kind, f"{canon} {name}")
-        if w in PLURAL_STREET:  # "между улицами Пионеров и Нижняя Луговая"
-            k = end_span
+        if w in PLURAL_STREET:  # "между улицами Пионеров и Нижняя Луговая", "между домами улиц Союзная 51 и Союзная 53"
+            k = self.houses_after(end_span)
             while k + 1 < self.n and self.low[k] in LIST_SEPARATORS and self.is_word(k + 1) and self.is_cap(k + 1):
                 e = self.take_name(k + 1, False)
                 if e == k + 1:
                     break
                 e = self.street_name_more(k + 1, e, w)
                 self.emit(k + 1, e, "street", f"улица {self.street_name(k + 1, e)}")
-                k = e
+                k = self.houses_after(e)
             return k
         # a list of names after a singular type word: "на ул.Глинко, Чернышевского", "ул. Анциферовка, Какуринка, Заречка"
         if kind == "street" and end_span + 1 < self.n and self.low[end_span] in LIST_SEPARATORS and self.list_name(end_span + 1):
@@ -469,13 +480,16 @@ class PlaceScan(HouseScan):
                     self.emit(k, house[0], "house", house[1])
                     return self.more_houses(house[0])
                 return stop
-            if house is not None or (self.low[end:end + 1] and self.low[end] in HOUSE and self.house_at(self.skip_dot(end + 1), True)):
+            if house is not None or (k < self.n and self.low[k] in HOUSE and self.house_at(self.skip_dot(k + 1), True)):
                 self.emit(i, end, "street", normal)
                 if house is not None:
                     self.emit(k, house[0], "house", house[1])
                     return self.more_houses(house[0])
                 return end
-            if (prev in STREET_PREP or prev in ADDRESS_WORDS or prev == ":" or listed or lower_ok) and not one_common and not noun_next:
+            toward = prev in TOWARD and not (self.region.district(t.text, "district", typos=False)  # not «в районе Курском»
+                                             or self.region.district(t.text, "city_okrug", typos=False))
+            if ((prev in STREET_PREP or prev in ADDRESS_WORDS or toward or prev == ":" or listed or lower_ok)
+                    and not one_common and not noun_next):
                 self.emit(i, end, "street", normal)
                 return self.street_list(end, "улица")  # «а именно: Ленина, Кирова и Октябрьская»
         if ((prev in ADDRESS_WORDS or prev == ":" and i > 1 and self.low[i - 2] in ADDRESS_WORDS)
