@@ -155,7 +155,8 @@ def main() -> None:
                                                    str(ROOT / "corpora" / "locations_gold_blind.jsonl"),
                                                    str(ROOT / "corpora" / "locations_gold_dev.jsonl"),
                                                    str(ROOT / "corpora" / "locations_gold_test.jsonl"),
-                                                   str(ROOT / "corpora" / "locations_gold_heldout.jsonl")],
+                                                   str(ROOT / "corpora" / "locations_gold_heldout.jsonl"),
+                                                   str(ROOT / "corpora" / "locations_gold_heldout2.jsonl")],
                     help="gold sets, each reported separately")
     ap.add_argument("--route", action="store_true", help="also time full route_many with the shipped model")
     ap.add_argument("--heldout", action="store_true", help="also score with a pack mined without the gold messages")

@@ -152,13 +152,13 @@ class PlaceScan(HouseScan):
         self.emit(k, house[0], "house", house[1])
         return self.more_houses(house[0])
 
-    def agreeing_noun_next(self, i: int, pos: tuple[str, ...] = ("NOUN", "ADJF")) -> bool:
+    def agreeing_noun_next(self, i: int, pos: tuple[str, ...] = ("NOUN", "ADJF"), depth: int = 2) -> bool:
         """Is token i followed by a lowercase noun or adjective in an oblique case, the noun its adjective
         goes with («на Советской площади», «до красной дубравы»)? A nominative starts a new clause
         («на Союзной яма»)."""
         j = i + 1
         return (j < self.n and self.is_word(j) and not self.is_cap(j)
-                and any(p.tag.POS in pos and p.tag.case != "nomn" for p in morph.parse(self.low[j])[:1]))
+                and any(p.tag.POS in pos and p.tag.case != "nomn" for p in morph.parse(self.low[j])[:depth]))
 
     def street_list(self, k: int, canon: str) -> int:
         """Further streets of a list starting at token k (a separator): «, Чернышевского и Уфимцева»."""
@@ -466,7 +466,7 @@ class PlaceScan(HouseScan):
                       and not self.noun_phrase_goes_on(end))
             one_common = end == i + 1 and common_noun(t.text) and not listed  # «Ленина и Мира»: a list's item may be a noun
             noun_next = end == i + 1 and end < self.n and self.is_word(end) and (
-                not self.is_cap(end) and (self.agreeing_noun_next(i, ("NOUN",)) or self.low[end] in MARKERS)  # "на Советской площади"
+                not self.is_cap(end) and (self.agreeing_noun_next(i, ("NOUN",), 1) or self.low[end] in MARKERS)  # "на Советской площади"
                 or len(self.toks[end].text) > 1 and self.toks[end].text.isupper())  # "на Курской АЭС"
             typed = STREET.get(self.low[end], ("",)) if end < self.n else ("",)
             if typed[0] == "street" and not adjective_genders(t.text) and not self.place_before_street(i, end):
