@@ -205,3 +205,8 @@ def test_house_lists_plural_streets_and_streets_named_by_direction(text, expecte
 def test_a_known_village_beats_the_district_centre_it_is_named_with():
     assert municipality("Прошу продлить маршрут Льгов (ЦЕНТР) - д. Шерекино до школы") == "Льговский район"
     assert municipality("г. Льгов, ул. Красная 5: нет света") == "Льгов"
+
+
+def test_a_village_with_its_centre_town_is_placed_surely_in_the_district():
+    m = locate("Прошу продлить маршрут Льгов (ЦЕНТР) - д. Шерекино до школы").municipality
+    assert m.name == "Льговский район" and m.confidence >= 0.5  # the town supports its district

@@ -220,9 +220,10 @@ def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False,
         district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name
                          and m.id in scores and any(loc.kind == "settlement" and m.id in dict(_votes(loc, reg))
                                                     for loc in locs)), None)
-        if district is not None:
-            return _match(reg, district, round(best_weight[district.id] * min(1.0, combined[district.id] / total), 3),
-                          tuple(evidence[district.id]))
+        if district is not None:  # the town, the district's centre, supports the district
+            support = (combined[district.id] + scores[winner]) / total
+            return _match(reg, district, round(best_weight[district.id] * min(1.0, support), 3),
+                          tuple(evidence[district.id] + evidence[winner]))
     if rural and win.kind in ("city", "urban_okrug"):
         # "д. Шерекино ... Льгов": a village near a district centre belongs to that district
         district = next((m for m in reg.municipalities.values() if m.kind == "district" and m.centre == win.name), None)
