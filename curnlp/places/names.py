@@ -25,8 +25,8 @@ def lower_name_ok_strict(word: str, gender: str) -> bool:
     """A lowercase word after a type word in a mixed-case message: an unknown word, an agreeing adjective or a proper name."""
     genders = adjective_genders(word)
     low = word.lower()
-    if len(low) >= 4 and low.isalpha() and not morph.analyzer().word_is_known(low):
-        return True  # a word no dictionary knows: a name («в районе деревни клишино»)
+    if len(low) >= 4 and unknown_word(low):
+        return True  # a word no dictionary knows, or a place name: a name («в районе деревни клишино»)
     if genders:
         return gender in genders
     parses = morph.parse(low)
