@@ -210,3 +210,15 @@ def test_a_known_village_beats_the_district_centre_it_is_named_with():
 def test_a_village_with_its_centre_town_is_placed_surely_in_the_district():
     m = locate("Прошу продлить маршрут Льгов (ЦЕНТР) - д. Шерекино до школы").municipality
     assert m.name == "Льговский район" and m.confidence >= 0.5  # the town supports its district
+
+
+def test_the_stops_of_a_route_are_places_that_do_not_place_the_message():
+    place = locate("Прошу пустить по маршруту Курск-Теткино, Луидор вместо ПАЗа")
+    assert [(loc.kind, loc.text, loc.normal) for loc in place.locations] == [
+        ("city", "Курск", "город Курск"), ("settlement", "Теткино", "село Тёткино")]
+    assert place.municipality is None  # a route is the region's
+    # a crossing of two streets written with a hyphen is no route
+    assert kn("Тротуар на пересечении Ломакина-Карла Маркса разбит") == []
+    # a route does not outvote the place the message names
+    place = locate("Светофор на трассе Рыльск-Конышевка в городе Льгов на улице Красной")
+    assert place.municipality.name == "Льгов"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..errors import InvalidInput, describe
 from ..normalize import Normalized, normalize
 from .locations import Location, extract_locations
-from .municipality import MunicipalityMatch, registered_at, resolve, speaks_of_village
+from .municipality import MunicipalityMatch, registered_at, resolve, route_stops, speaks_of_village
 from .packs import Region, load_region
 from .russia import OtherRegion, detect_other_region
 
@@ -52,7 +52,7 @@ def place_of(doc: Normalized, region: Region) -> Place:
     other = detect_other_region(doc, region)
     if other is not None:
         return Place(region=other.region, municipality=None, locations=_distinct(locations), outside=other)
-    match = resolve(locations, region, speaks_of_village(doc), registered_at(doc, locations))
+    match = resolve(locations, region, speaks_of_village(doc), registered_at(doc, locations), route_stops(doc, locations))
     return Place(region=region.region_name if match is not None else None, municipality=match,
                  locations=_distinct(locations))
 

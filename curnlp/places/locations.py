@@ -115,9 +115,9 @@ class _Scan(PlaceScan):
 
     def result(self) -> list[Location]:
         doc = self.doc
+        spans = [(self.toks[a].start, self.toks[b - 1].stop, kind, normal) for a, b, kind, normal in self.out]
         locs = []
-        for a, b, kind, normal in sorted(self.out):
-            cs, ce = self.toks[a].start, self.toks[b - 1].stop
+        for cs, ce, kind, normal in sorted(spans + self.pieces):
             start, end = doc.span_to_original(cs, ce)
             locs.append(Location(kind, doc.clean[cs:ce], normal, start, end))
         return locs

@@ -9,7 +9,7 @@ from ..normalize import Normalized, normalize
 from .locations import Location
 from .packs import Municipality, Region, district_named, load_region
 
-__all__ = ["MunicipalityMatch", "registered_at", "resolve_municipality", "speaks_of_village"]
+__all__ = ["MunicipalityMatch", "registered_at", "resolve_municipality", "route_stops", "speaks_of_village"]
 
 # Evidence weights of the resolver (see resolve_municipality); measured on the gold set.
 W_DISTRICT = 1.0      # "Курский район", "Сеймский округ"
@@ -82,6 +82,19 @@ def registered_at(doc: Normalized, locations: Iterable[Location]) -> frozenset[i
     return frozenset(i for i, loc in enumerate(locations) if loc.start in starts)
 
 
+def route_stops(doc: Normalized, locations: Iterable[Location]) -> frozenset[int]:
+    """Indices of ``locations`` that are stops of a route written as one hyphenated word («маршрут
+    Курск-Теткино»): a route is the region's, so the resolver does not count them."""
+    text = doc.original
+    out = set()
+    for i, loc in enumerate(locations):
+        end, start = loc.end, loc.start
+        if (end + 1 < len(text) and text[end] == "-" and text[end + 1].isalpha()
+                or start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha()):
+            out.add(i)
+    return frozenset(out)
+
+
 def _strip_type(normal: str) -> str:
     for prefix in _TYPE_PREFIXES:
         if normal.startswith(prefix):
@@ -144,7 +157,8 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     a message that names a village the pack does not know, or (given its ``text``) speaks of a
     village at all («в нашем посёлке») gets None, not the capital. Places named as someone's
     registration («муж прописан в Курчатовском районе», :func:`registered_at`) vote only when
-    nothing else does. Ties go to the earliest mention.
+    nothing else does; the stops of a route («маршрут Курск-Теткино», :func:`route_stops`) never.
+    Ties go to the earliest mention.
 
     ``confidence`` = the winner's strongest evidence weight x its share of all votes.
 
@@ -167,15 +181,20 @@ def resolve_municipality(locations: Iterable[Location], region: Region | str | N
     doc = None if text is None else text if isinstance(text, Normalized) else normalize(text)
     village = doc is not None and speaks_of_village(doc)
     asides = registered_at(doc, locs) if doc is not None else frozenset()
-    return resolve(tuple(locs), load_region("kursk" if region is None else region), village, asides)
+    stops = route_stops(doc, locs) if doc is not None else frozenset()
+    return resolve(tuple(locs), load_region("kursk" if region is None else region), village, asides, stops)
 
 
 def resolve(locs: tuple[Location, ...], reg: Region, village: bool = False,
-            asides: frozenset[int] = frozenset()) -> MunicipalityMatch | None:
+            asides: frozenset[int] = frozenset(), ignored: frozenset[int] = frozenset()) -> MunicipalityMatch | None:
     """:func:`resolve_municipality` without the checks of its arguments (for the place stage,
     whose locations come from the extractor and whose region is loaded); ``village``: the
     message speaks of a village (:func:`speaks_of_village`); ``asides``: indices of locations
-    that vote only when no other location does (:func:`registered_at`)."""
+    that vote only when no other location does (:func:`registered_at`); ``ignored``: indices of
+    locations that never vote (:func:`route_stops`)."""
+    if ignored:
+        asides = frozenset(j - sum(k < j for k in ignored) for j in asides if j not in ignored)
+        locs = tuple(loc for i, loc in enumerate(locs) if i not in ignored)
     if asides and any(_votes(loc, reg) for i, loc in enumerate(locs) if i not in asides):
         locs = tuple(loc for i, loc in enumerate(locs) if i not in asides)
     scores: dict[str, float] = {}

@@ -19,6 +19,7 @@ from .lexicon import (ABBREVIATIONS, ADDRESS_WORDS, CROSSING, HOUSE, HOUSE_BEFOR
 from .names import (adjective_genders, canon_name, cap_name, common_noun, inflect_adjective, name_like, nominative,
                     noun_nominative, ordinal_name, street_noun, unknown_word)
 from .packs import district_named
+from .russia import russia
 
 
 def _dictionary_adjective(word: str) -> bool:
@@ -427,6 +428,10 @@ class PlaceScan(HouseScan):
                                     or self.region.street_keys(t.lemma)
                                     or prev in PREP_PLACE and self.region.surface_names(t.lemma)):
             return None  # a lower-case word of a mixed-case message names a place only as a pack street or an address
+        if "-" in t.text and self.cap[i] and not t.text[:1].isdigit() and self.gazetteer(i) is None:
+            nxt = self.route(i)  # «Курск-Теткино»; not «Усолье-Сибирское», a town of the pack
+            if nxt is not None:
+                return nxt
         lower_town = not (self.cap[i] or self.lower_doc) and prev in PREP_PLACE and name_like(w)
         if lower_town:  # «в братске по ул. Мира»: a town of the pack, lowercase, after a preposition
             gz = self.gazetteer(i, need_cap=False)
@@ -557,6 +562,40 @@ class PlaceScan(HouseScan):
                 self.emit(i, i + 1, "street", f"улица {name}")
                 return i + 1
         return None
+
+    def route(self, i: int) -> int | None:
+        """«маршрут Курск-Теткино», «трасса Рыльск-Конышевка»: the towns and villages of a route written as
+        one hyphenated word, each a place of its own, when one of them is a town or village of the pack or
+        a city of Russia (the resolver does not count them: a route is the region's, see
+        :func:`~curnlp.places.municipality.route_stops`)."""
+        t = self.toks[i]
+        parts = t.text.split("-")
+        if not all(len(p) >= 3 and p.isalpha() and p[0].isupper() for p in parts):
+            return None
+        found, at, known = [], t.start, 0
+        for part in parts:
+            lemma = morph.lemma(part.lower())
+            hit = next((x for x in self.region.surface_names(lemma) if len(x[0]) == 1), None)
+            other = None if hit else russia().match((lemma,), 0)
+            city = next((x.city for x in other[1] if x.city), None) if other else None  # «Курск-Орёл»: a route names towns
+            if hit is not None:
+                stype = "город" if hit[1] == "city" else self.region.settlement_type(hit[2]) or "посёлок"
+                found.append((at, at + len(part), "city" if hit[1] == "city" else "settlement", f"{stype} {hit[2]}"))
+                known += 1
+            elif city is not None:
+                found.append((at, at + len(part), "city", f"город {city}"))
+                known += 1
+            elif (len(part) < 4 or part.isupper() or common_noun(part)
+                  or any(g in p.tag for p in morph.parse(part.lower())[:1] for g in ("Name", "Surn", "Patr"))):
+                return None  # «Ломакина-Карла»: a crossing of streets; «ДЕРИГЛАЗОВА-КЗТЗ», «Сах.завод»: not sure
+            else:
+                found.append((at, at + len(part), "settlement", f"населённый пункт {nominative(part)}"))
+            at += len(part) + 1
+        if not known:
+            return None
+        self.pieces.extend(found)
+        self.used[i] = 1
+        return i + 1
 
     def street_before_house(self, i: int) -> int | None:
         """«на Батова 2», «дома Островского 4», «во дворе Семеновской, 79», «(Григорова 42)», «по адресам

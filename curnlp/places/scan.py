@@ -22,7 +22,7 @@ _FIRST = itemgetter(0)  # a token's text; a (never empty) text's first character
 class TokenScan:
     """State of one scan (one message). Not shared between calls."""
 
-    __slots__ = ("doc", "toks", "low", "cap", "n", "lower_doc", "region", "out", "used")
+    __slots__ = ("doc", "toks", "low", "cap", "n", "lower_doc", "region", "out", "pieces", "used")
 
     def __init__(self, doc: Normalized, region: Region) -> None:
         self.doc = doc
@@ -45,6 +45,7 @@ class TokenScan:
         self.lower_doc = head.islower() or not any(ch.isupper() and ch.isalpha() for ch in head)
         self.region = region
         self.out: list[tuple[int, int, str, str]] = []  # (first token, last token + 1, kind, normal)
+        self.pieces: list[tuple[int, int, str, str]] = []  # places inside one token: (clean start, clean end, kind, normal)
         self.used = bytearray(self.n)
 
     # -- helpers -----------------------------------------------------------
